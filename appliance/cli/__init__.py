@@ -1,0 +1,1 @@
+"""The spanflow command line: one module per subcommand group."""

@@ -1,0 +1,59 @@
+"""`spanflow check-config` and `spanflow dump-config`."""
+
+import json
+import sys
+
+from .. import config
+from ..config.loader import to_dict
+from ..errors import ConfigError
+
+
+def register(sub, common):
+    p = sub.add_parser("check-config", parents=[common], help="check the configuration; print OK or every error")
+    p.set_defaults(func=check, needs_config=False)
+    p = sub.add_parser("dump-config", parents=[common], help="print the effective merged configuration")
+    p.add_argument("--json", action="store_true", help="print JSON instead of TOML")
+    p.set_defaults(func=dump)
+
+
+def check(args, _cfg):
+    try:
+        cfg = config.load(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return exc.exit_code
+    print("OK (" + ", ".join(cfg.sources) + ")")
+    return 0
+
+
+def dump(args, cfg):
+    data = to_dict(cfg)
+    if args.json:
+        json.dump(data, sys.stdout, indent=2)
+        print()
+        return 0
+    print("# effective configuration from: " + ", ".join(cfg.sources))
+    _toml(data, ())
+    return 0
+
+
+def _toml(table, prefix):
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    if prefix:
+        print(f"\n[{'.'.join(prefix)}]")
+    for key, val in scalars.items():
+        print(f"{key} = {_value(val)}")
+    for key, val in table.items():
+        if key not in scalars:
+            _toml(val, prefix + (key,))
+
+
+def _value(val):
+    if isinstance(val, bool):
+        return "true" if val else "false"
+    if isinstance(val, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in val.items()) + " }"
+    if isinstance(val, list):
+        return "[" + ", ".join(_value(v) for v in val) + "]"
+    return json.dumps(val) if isinstance(val, str) else str(val)

@@ -1,0 +1,50 @@
+"""Entry point of `spanflow`: parse, load config once, dispatch, map errors to exit codes."""
+
+import argparse
+import importlib
+import logging
+import sys
+
+from .. import __version__, config
+from ..errors import SpanflowError
+
+# Each module defines register(subparsers, parent) and the functions it binds with set_defaults(func=...).
+COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "trendscmd", "alertscmd", "webcmd")
+
+
+def parser():
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", action="append", metavar="PATH",
+                        help="config file or folder of *.toml (repeatable; default: "
+                             "/etc/spanflow/spanflow.toml and spanflow.d/)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    top = argparse.ArgumentParser(prog="spanflow", parents=[common],
+                                  description="Network-flow sensor for a switch's SPAN port.")
+    top.add_argument("--version", action="version", version=f"spanflow {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.{name}").register(sub, common)
+    return top
+
+
+def setup_logging(level, verbose):
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, level.upper()),
+        format="%(name)s: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        cfg = config.load(args.config) if getattr(args, "needs_config", True) else None
+        setup_logging(cfg.log.level if cfg else "info", args.verbose)
+        return args.func(args, cfg) or 0
+    except SpanflowError as exc:
+        print(f"spanflow: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Value checks for config fields: each returns an error text or None."""
+
+import ipaddress
+import re
+
+_SIZE = re.compile(r"^(\d+)([KMGT]?)$")
+_AGE = re.compile(r"^(\d+)([smhdw])$")
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def int_range(lo, hi=None):
+    def check(v):
+        if not isinstance(v, int) or isinstance(v, bool):
+            return f"an integer from {lo}" + (f" to {hi}" if hi is not None else " up")
+        if v < lo or (hi is not None and v > hi):
+            return f"an integer from {lo}" + (f" to {hi}" if hi is not None else " up")
+        return None
+    return check
+
+
+def one_of(*choices):
+    def check(v):
+        return None if v in choices else "one of " + ", ".join(repr(c) for c in choices)
+    return check
+
+
+def boolean(v):
+    return None if isinstance(v, bool) else "true or false"
+
+
+def string(v):
+    return None if isinstance(v, str) else "a string"
+
+
+def host_port(v):
+    """ADDR:PORT with a literal IPv4/IPv6 address (IPv6 in brackets)."""
+    want = 'an address and port such as "127.0.0.1:9995" or "[::1]:9995"'
+    try:
+        split_host_port(v)
+    except ValueError:
+        return want
+    return None
+
+
+def split_host_port(v):
+    if not isinstance(v, str) or ":" not in v:
+        raise ValueError(v)
+    host, _, port = v.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    ipaddress.ip_address(host)
+    port = int(port)
+    if not 0 < port < 65536:
+        raise ValueError(v)
+    return host, port
+
+
+def networks(v):
+    want = 'a list of addresses or networks such as ["10.0.0.1", "192.0.2.0/24"]'
+    if not isinstance(v, list):
+        return want
+    for item in v:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except (TypeError, ValueError):
+            return want
+    return None
+
+
+def size(v):
+    return None if isinstance(v, str) and _SIZE.match(v) else 'a size such as "500M" or "10G" (units K, M, G, T)'
+
+
+def age(v):
+    return None if isinstance(v, str) and _AGE.match(v) else 'an age such as "90m", "12h", "30d" or "2w"'
+
+
+def filter_table(v):
+    if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(f, str) for k, f in v.items()):
+        return 'a table of name = "nfdump filter" entries'
+    for name, f in v.items():
+        if not re.match(r"^[a-z][a-z0-9_]{0,18}$", name):
+            return f"names of 1-19 lowercase letters, digits or _ (not {name!r})"
+        if not f.strip() or f.lstrip().startswith("-"):
+            return f"a non-empty nfdump filter not starting with '-' (entry {name!r})"
+    return None
+
+
+def bytes_of(text):
+    """Turn a checked size string into bytes."""
+    m = _SIZE.match(text)
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
+
+
+def seconds_of(text):
+    """Turn a checked age string into seconds."""
+    m = _AGE.match(text)
+    return int(m.group(1)) * _AGE_UNITS[m.group(2)]
