@@ -96,3 +96,22 @@ def seconds_of(text):
     """Turn a checked age string into seconds."""
     m = _AGE.match(text)
     return int(m.group(1)) * _AGE_UNITS[m.group(2)]
+
+
+def suppressions(v):
+    want = 'a list of tables with keys rule, host and/or net, e.g. [{ rule = "scan", host = "10.0.0.5" }]'
+    if not isinstance(v, list):
+        return want
+    for item in v:
+        if not isinstance(item, dict) or not item or set(item) - {"rule", "host", "net"}:
+            return want
+        try:
+            if "host" in item:
+                ipaddress.ip_address(item["host"])
+            if "net" in item:
+                ipaddress.ip_network(item["net"], strict=False)
+        except (TypeError, ValueError):
+            return want
+        if "rule" in item and not isinstance(item["rule"], str):
+            return want
+    return None

@@ -83,6 +83,9 @@ def _merge(values, origin, data, path, prefix, cls, problems):
                 problems.append(f"{path}: {name} = {val!r}: must be a table [{name}]")
                 continue
             _merge(values.setdefault(key, {}), origin, val, path, keypath, sub, problems)
+        elif isinstance(val, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **val}  # named filters merge entry by entry
+            origin[keypath] = path
         else:
             values[key] = val
             origin[keypath] = path

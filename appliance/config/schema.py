@@ -108,7 +108,7 @@ class Detect:
     alert_log: str = opt("", c.string)  # JSON lines file; "" = <storage.dir>/alerts.jsonl
     syslog: str = opt("", c.string)  # "" = off, else "udp:HOST:PORT" or "unix:/dev/log"
     cooldown: int = opt(900, c.int_range(0))
-    suppress: list = opt(list, None, factory=True)  # [{rule=..., host=..., net=...}] checked by detect
+    suppress: list = opt(list, c.suppressions, factory=True)
 
 
 @dataclass(frozen=True)
