@@ -1,0 +1,1 @@
+"""The probe: softflowd's argv, the quiet-link preload and softflowctl statistics."""
