@@ -1,0 +1,1 @@
+"""Child processes with restart/backoff, the run loop and the status snapshot."""
