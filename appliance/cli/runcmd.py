@@ -1,5 +1,68 @@
-"""Placeholder: this command group is being built (see the issue that owns it)."""
+"""`spanflow run` (the sensor, as root) and `spanflow status` (read its snapshot)."""
+
+import datetime
+import json
+import sys
+
+from ..errors import SpanflowError, require_root
+from ..paths import Paths
+from ..supervisor import components, run as runloop, snapshot
+
+STALE_AFTER = 5  # seconds: the run loop rewrites the snapshot every second
 
 
 def register(sub, common):
-    pass
+    p = sub.add_parser("run", parents=[common],
+                       help="configure the mirror port and supervise probe and collector (root)")
+    p.set_defaults(func=run)
+    p = sub.add_parser("status", parents=[common], help="show the sensor's status snapshot")
+    p.add_argument("--json", action="store_true", help="print the snapshot as JSON")
+    p.set_defaults(func=status)
+
+
+def run(args, cfg):
+    require_root("spanflow run")
+    paths = Paths.of(cfg)
+    return runloop.run(cfg, paths, components.build(cfg, paths))
+
+
+def age(data, now=None):
+    """Return the snapshot's age in seconds."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - datetime.datetime.fromisoformat(data["updated"])).total_seconds()
+
+
+def render(data, stale):
+    """Return the snapshot as readable lines."""
+    lines = [f"spanflow run pid {data['pid']}, started {data['started']}, updated "
+             f"{data['updated']}" + (" (NOT RUNNING: last snapshot)" if stale else "")]
+    for name, part in data.items():
+        if not isinstance(part, dict):
+            continue
+        head = f"{name}: {part.get('state', '?')}"
+        if part.get("pid"):
+            head += f", pid {part['pid']}"
+        if "restarts" in part:
+            head += f", restarts {part['restarts']}"
+        lines.append(head)
+        for key, value in part.items():
+            if key in ("state", "pid", "restarts") or value in (None, {}, []):
+                continue
+            if isinstance(value, (dict, list)):
+                value = json.dumps(value, sort_keys=True)
+            lines.append(f"  {key}: {value}")
+    return "\n".join(lines)
+
+
+def status(args, cfg):
+    path = Paths.of(cfg).status
+    data = snapshot.read(path)
+    if data is None:
+        raise SpanflowError(f"no status snapshot at {path}; is spanflow run running?")
+    stale = data.get("state") == "stopped" or age(data) > STALE_AFTER
+    if args.json:
+        json.dump(data, sys.stdout, indent=2, sort_keys=True)
+        print()
+    else:
+        print(render(data, stale))
+    return 3 if stale else 0

@@ -78,6 +78,11 @@ def read_state(name):
             default_route=_default_route(ipr, index))
 
 
+def check(mirror):
+    """Raise InterfaceError if mirror.interface is missing or looks like a management port."""
+    mplan.refuse_management(read_state(mirror.interface), mirror.allow_management)
+
+
 def _set_flag(ipr, index, key, on):
     bit = FLAGS[key]
     ipr.link("set", index=index, flags=bit if on else 0, change=bit)

@@ -1,0 +1,98 @@
+"""The components `spanflow run` starts, in order: mirror -> collector -> probe -> workers."""
+
+import logging
+import os
+import time
+
+from ..collector import buffer, command as collector_command
+from ..config.checks import bytes_of
+from ..mirror import port
+from ..probe import command as probe_command, control
+from .child import Child, Periodic
+
+log = logging.getLogger(__name__)
+
+PROBE_STATS_EVERY = 5  # seconds between softflowctl statistics readings
+STORE_STATE_EVERY = 10
+RETENTION_EVERY = 300  # nfexpire walks the store: every few minutes is enough
+
+
+class MirrorPort:
+    """The mirror interface as a component: apply on start, restore on stop, counters in status."""
+
+    def __init__(self, mirror, paths):
+        self.mirror, self.paths = mirror, paths
+        self.state, self.changed, self.counters = "stopped", [], {}
+
+    def start(self):
+        record = port.apply(self.mirror, self.paths.mirror_state)
+        self.changed, self.state = sorted(record["changes"]), "running"
+
+    def stop(self):
+        if self.state != "stopped" or port.read_record(self.paths.mirror_state):
+            port.restore(self.paths.mirror_state)
+        self.state = "stopped"
+
+    def poll(self, now):
+        try:
+            self.counters = port.counters(self.mirror.interface)
+        except Exception as exc:  # a vanished NIC shows in status; the children report the rest
+            self.counters = {"error": str(exc)}
+
+    def status(self):
+        return {"state": self.state, "interface": self.mirror.interface,
+                "changed": self.changed, **self.counters}
+
+
+def _remove_stale(path):
+    """Remove a pid file left by our own dead child, so the tool does not refuse to start."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _store_state(cfg, paths):
+    from ..collector import store  # imported late: a failure shows in status, not at start
+    return store.store_state(cfg, paths)
+
+
+def _expire(cfg, paths):
+    from ..collector import retention
+    return retention.expire(cfg, paths)
+
+
+def collector(cfg, paths, clock=time.monotonic):
+    """Return nfcapd as a supervised child, with its store state and retention in status."""
+    def prepare():
+        for folder in collector_command.flow_dirs(cfg, paths):
+            os.makedirs(folder, exist_ok=True)
+        _remove_stale(paths.nfcapd_pid)
+        buffer.ensure_rmem(bytes_of(cfg.collector.receive_buffer))
+
+    return Child("collector", lambda: collector_command.nfcapd_command(cfg, paths), clock=clock,
+                 prepare=prepare, periodic=[
+                     Periodic("store", STORE_STATE_EVERY, lambda: _store_state(cfg, paths)),
+                     Periodic("retention", RETENTION_EVERY,
+                              lambda: _expire(cfg, paths))])
+
+
+def probe(cfg, paths, clock=time.monotonic):
+    """Return softflowd on the mirror interface as a supervised child, with its statistics."""
+
+    def prepare():
+        _remove_stale(paths.softflowd_pid)
+
+    return Child("probe", lambda: probe_command.softflowd_command(cfg, paths, cfg.mirror.interface),
+                 clock=clock, prepare=prepare,
+                 periodic=[Periodic("statistics", PROBE_STATS_EVERY,
+                                    lambda: control.statistics(paths))])
+
+
+def build(cfg, paths, clock=time.monotonic):
+    """Return [(name, component)] in start order; add a worker with one line here."""
+    return [
+        ("mirror", MirrorPort(cfg.mirror, paths)),
+        ("collector", collector(cfg, paths, clock)),
+        ("probe", probe(cfg, paths, clock)),
+    ]
