@@ -1,0 +1,254 @@
+"""`spanflow run` end to end in a namespace: exact flows, restarts, restore, and refusals.
+
+Each test gets its own sensor namespace with a veth mirror port fed from an injector namespace
+(tests/support); `spanflow run` runs as `ip netns exec NS python3 -m appliance run`.
+"""
+
+import json
+import os
+import signal
+import subprocess
+
+import pytest
+
+from appliance.config import load
+from appliance.paths import Paths
+from appliance.query import flows
+from appliance.supervisor import snapshot
+from support.netns import ROOT, python_in
+from support.wait import wait_until
+
+pytestmark = pytest.mark.root
+
+CONFIG = """
+[mirror]
+interface = "{iface}"
+allow_management = {allow}
+[probe.timeouts]
+general = 3
+tcp = 3
+tcp_fin = 2
+tcp_rst = 2
+udp = 2
+icmp = 2
+expint = 1
+[collector]
+rotate = 2
+[storage]
+dir = "{data}"
+runtime_dir = "{runtime}"
+"""
+
+# Known traffic, sent with Debian's scapy at layer 2 from the injector namespace; prints the
+# ground truth as JSON: {"proto src sport dst dport": [packets, bytes]} (bytes = IP length).
+TRAFFIC = r"""
+import json, sys
+from scapy.all import Ether, IP, IPv6, TCP, UDP, ICMP, ICMPv6EchoRequest, Raw, sendp
+from scapy.layers.netbios import NBNSQueryRequest, NBTDatagram
+from scapy.layers.dns import DNS, DNSQR
+iface = sys.argv[1]
+A, B, M = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "ff:ff:ff:ff:ff:ff"
+c, s = "10.1.0.10", "10.1.0.20"
+def tcp(src, dst, sp, dp, flags, seq, ack, data=b""):
+    p = IP(src=src, dst=dst) / TCP(sport=sp, dport=dp, flags=flags, seq=seq, ack=ack)
+    return p / Raw(data) if data else p
+ssh = [tcp(c, s, 50022, 22, "S", 100, 0), tcp(s, c, 22, 50022, "SA", 500, 101),
+       tcp(c, s, 50022, 22, "A", 101, 501)]
+for i in range(5):
+    ssh.append(tcp(s, c, 22, 50022, "PA", 501 + 40 * i, 101, b"x" * 40))
+    ssh.append(tcp(c, s, 50022, 22, "PA", 101 + 30 * i, 541 + 40 * i, b"y" * 30))
+ssh += [tcp(c, s, 50022, 22, "FA", 251, 701), tcp(s, c, 22, 50022, "FA", 701, 252),
+        tcp(c, s, 50022, 22, "A", 252, 702)]
+pkts = [(A if p.src == c else B, B if p.src == c else A, p) for p in ssh]
+pkts += [
+    (A, "01:00:5e:00:00:fb", IP(src=c, dst="224.0.0.251") / UDP(sport=5353, dport=5353)
+     / DNS(qd=DNSQR(qname="printer.local", qtype="PTR"))),
+    (A, "01:00:5e:7f:ff:fa", IP(src=c, dst="239.255.255.250") / UDP(sport=50000, dport=1900)
+     / Raw(b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nST: ssdp:all\r\n\r\n")),
+    (A, M, IP(src=c, dst="10.1.0.255") / UDP(sport=137, dport=137)
+     / NBNSQueryRequest(QUESTION_NAME="FILESERVER")),
+    (A, M, IP(src=c, dst="10.1.0.255") / UDP(sport=138, dport=138) / NBTDatagram()
+     / Raw(b"\x00" * 60)),
+]
+for i in range(3):
+    pkts.append((A, B, IP(src=c, dst=s) / ICMP(type=8, id=7, seq=i) / Raw(b"p" * 56)))
+    pkts.append((B, A, IP(src=s, dst=c) / ICMP(type=0, id=7, seq=i) / Raw(b"p" * 56)))
+for i in range(4):
+    pkts.append((A, B, IPv6(src="2001:db8::10", dst="2001:db8::20")
+                 / UDP(sport=40000, dport=5000) / Raw(b"v" * (20 + i))))
+pkts.append((A, B, IPv6(src="2001:db8::10", dst="2001:db8::20") / ICMPv6EchoRequest(id=1)))
+truth = {}
+frames = []
+for src_mac, dst_mac, p in pkts:
+    frame = Ether(bytes(Ether(src=src_mac, dst=dst_mac) / p))  # built once: lengths are final
+    ip = frame.payload
+    proto = ip.nh if ip.version == 6 else ip.proto
+    l4 = ip.payload
+    if proto in (1, 58):
+        sport, dport = 0, l4.type * 256 + l4.code
+    else:
+        sport, dport = l4.sport, l4.dport
+    key = f"{proto} {ip.src} {sport} {ip.dst} {dport}"
+    n, b = truth.get(key, (0, 0))
+    truth[key] = (n + 1, b + len(ip))
+    frames.append(frame)
+sendp(frames, iface=iface, verbose=False)
+print(json.dumps(truth))
+"""
+
+
+def write_config(tmp_path, iface, allow=False):
+    path = tmp_path / "spanflow.toml"
+    path.write_text(CONFIG.format(iface=iface, allow=str(allow).lower(), data=tmp_path / "data",
+                                  runtime=tmp_path / "run"))
+    return str(path)
+
+
+class Sensor:
+    """`spanflow run` in the sensor namespace; stop() sends SIGTERM to our own process only."""
+
+    def __init__(self, ns, config):
+        self.ns, self.config = ns, config
+        self.paths = Paths.of(load([config]))
+        self.log = open(os.path.join(os.path.dirname(config), "run.log"), "w+")
+        self.proc = ns.popen("/usr/bin/python3", "-m", "appliance", "run", "--config", config,
+                             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def status(self):
+        return snapshot.read(self.paths.status) or {}
+
+    def running(self):
+        st = self.status()
+        return st.get("state") == "running" and st.get("probe", {}).get("state") == "running"
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+
+@pytest.fixture
+def sensor(tmp_path, sensor_ns, mirror_link):
+    started = []
+
+    def start(**kw):
+        s = Sensor(sensor_ns, write_config(tmp_path, mirror_link.mirror, **kw))
+        started.append(s)
+        wait_until(lambda: s.running() or s.proc.poll() is not None, 20, what="spanflow run")
+        assert s.proc.poll() is None, s.output()
+        return s
+
+    yield start
+    for s in started:
+        if s.proc.poll() is None:
+            s.stop()
+        s.log.close()
+
+
+def stored(paths):
+    """Return {"proto src sport dst dport": [packets, bytes]} summed over the stored records."""
+    out = {}
+    for row in flows.search(paths, "any", limit=100000).rows:
+        assert row["first"] <= row["last"]
+        key = f"{row['proto']} {row['src']} {row['sport']} {row['dst']} {row['dport']}"
+        n, b = out.get(key, (0, 0))
+        out[key] = (n + row["packets"], b + row["bytes"])
+    return out
+
+
+def test_known_traffic_is_stored_exactly_per_five_tuple(sensor, injector_ns, mirror_link):
+    s = sensor()
+    sent = python_in(injector_ns, TRAFFIC, mirror_link.feed, timeout=60)
+    truth = {k: tuple(v) for k, v in json.loads(sent.stdout).items()}
+    assert len(truth) == 10
+    wait_until(lambda: stored(s.paths) == truth, 30, interval=1, what="every flow stored")
+    counters = s.status()["mirror"]
+    assert counters["rx_packets"] >= sum(n for n, _ in truth.values())
+    assert s.stop() == 0
+    assert stored(s.paths) == truth  # the stop added nothing and lost nothing
+
+
+def test_killed_probe_is_restarted_and_counted(sensor):
+    s = sensor()
+    first = s.status()["probe"]["pid"]
+    os.kill(first, signal.SIGKILL)  # our own grandchild, by PID
+    st = wait_until(lambda: (lambda p: p.get("restarts") == 1 and p.get("state") == "running"
+                             and p)(s.status().get("probe", {})), 15, what="probe restart")
+    assert st["pid"] != first
+    assert st["last_exit"]["signal"] == "SIGKILL"
+    assert s.stop() == 0
+    assert "probe (pid %d) died" % first in s.output()
+
+
+def link(ns, iface):
+    """Return (flags line, addresses, disable_ipv6) of iface inside ns."""
+    shown = ns.run("ip", "-d", "addr", "show", iface).stdout
+    v6 = ns.run("cat", f"/proc/sys/net/ipv6/conf/{iface}/disable_ipv6").stdout.strip()
+    return shown, v6
+
+
+def test_interface_is_restored_after_stop(sensor, sensor_ns, mirror_link):
+    iface = mirror_link.mirror
+    sensor_ns.run("ip", "addr", "add", "192.0.2.7/24", "dev", iface)
+    before, v6 = link(sensor_ns, iface)
+    assert "promiscuity 0" in before and v6 == "0"
+    s = sensor(allow=True)
+    during, v6 = link(sensor_ns, iface)
+    assert "PROMISC" in during and "NOARP" in during and "192.0.2.7" not in during and v6 == "1"
+    assert s.stop() == 0
+    after, v6 = link(sensor_ns, iface)
+    assert "PROMISC" not in after and "NOARP" not in after and "inet 192.0.2.7/24" in after
+    assert v6 == "0"
+    assert not os.path.exists(s.paths.mirror_state)
+    assert s.status()["state"] == "stopped"
+
+
+def refused(tmp_path, ns, iface, **kw):
+    """Run `spanflow run` expecting a refusal; return (exit code, stderr)."""
+    done = ns.run("/usr/bin/python3", "-m", "appliance", "run", "--config",
+                  write_config(tmp_path, iface, **kw), cwd=ROOT, check=False, timeout=30)
+    return done.returncode, done.stderr
+
+
+def test_interface_with_default_route_is_refused(tmp_path, sensor_ns, mirror_link):
+    iface = mirror_link.mirror
+    sensor_ns.run("ip", "link", "set", iface, "up")
+    sensor_ns.run("ip", "addr", "add", "198.51.100.2/24", "dev", iface)
+    sensor_ns.run("ip", "route", "add", "default", "via", "198.51.100.1", "dev", iface)
+    code, err = refused(tmp_path, sensor_ns, iface)
+    assert code == 1
+    assert err == (f"spanflow: mirror interface {iface} carries the default route; refusing to "
+                   "take it over (pick the SPAN port, or set [mirror] allow_management = true)\n")
+    shown, _ = link(sensor_ns, iface)
+    assert "PROMISC" not in shown and "198.51.100.2" in shown
+
+
+def test_missing_interface_lists_existing(tmp_path, sensor_ns, mirror_link):
+    code, err = refused(tmp_path, sensor_ns, "sfnope0")
+    assert code == 1
+    assert err == ("spanflow: mirror interface 'sfnope0' does not exist; existing interfaces: "
+                   f"lo, {mirror_link.mirror} (set [mirror] interface)\n")
+
+
+def test_collector_port_in_use_leaves_nothing_configured(tmp_path, sensor_ns, mirror_link):
+    squatter = sensor_ns.popen("/usr/bin/python3", "-c",
+                               "import socket,sys; s=socket.socket(socket.AF_INET, "
+                               "socket.SOCK_DGRAM); s.bind(('127.0.0.1', 9995)); "
+                               "print('bound', flush=True); sys.stdin.read()",
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert squatter.stdout.readline() == "bound\n"
+        code, err = refused(tmp_path, sensor_ns, mirror_link.mirror)
+    finally:
+        squatter.stdin.close()
+        squatter.wait(10)
+    assert code == 1
+    assert err == ("spanflow: collector address 127.0.0.1:9995 (UDP) is in use; stop what "
+                   "listens there or set [collector] listen\n")
+    shown, v6 = link(sensor_ns, mirror_link.mirror)
+    assert "PROMISC" not in shown and v6 == "0"
+    assert not os.path.exists(tmp_path / "run" / "mirror.json")
