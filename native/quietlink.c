@@ -22,6 +22,19 @@
 #define DEFAULT_TIMEOUT_MS 100
 
 typedef int (*activate_fn)(pcap_t *);
+typedef int (*setter_fn)(pcap_t *, int);
+
+/*
+ * libpcap's setters are looked up at run time, not linked: the package builds with
+ * BIND_NOW, and LD_PRELOAD also reaches processes without libpcap (`ip netns exec`),
+ * which would then die with "undefined symbol" at load.
+ */
+static int call_setter(const char *name, pcap_t *p, int value)
+{
+	setter_fn fn = (setter_fn)dlsym(RTLD_DEFAULT, name);
+
+	return fn == NULL ? PCAP_ERROR : fn(p, value);
+}
 
 static int timeout_ms(void)
 {
@@ -46,12 +59,12 @@ static void apply_mode(pcap_t *p)
 	if (mode == NULL || strcmp(mode, "off") == 0 || *mode == '\0')
 		return;
 	if (strcmp(mode, "immediate") == 0) {
-		rc = pcap_set_immediate_mode(p, 1);
+		rc = call_setter("pcap_set_immediate_mode", p, 1);
 		fprintf(stderr, "spanflow-quietlink: immediate mode (rc %d)\n", rc);
 	} else if (strcmp(mode, "timeout") == 0) {
 		int ms = timeout_ms();
 
-		rc = pcap_set_timeout(p, ms);
+		rc = call_setter("pcap_set_timeout", p, ms);
 		fprintf(stderr, "spanflow-quietlink: timeout %d ms (rc %d)\n", ms, rc);
 	} else {
 		fprintf(stderr, "spanflow-quietlink: unknown mode \"%s\", left off\n", mode);

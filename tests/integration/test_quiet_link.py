@@ -16,7 +16,7 @@ import pytest
 
 from appliance.config.schema import Config, Probe, ProbeTimeouts
 from appliance.paths import Paths
-from appliance.probe import command, control
+from appliance.probe import command, control, quietlink
 from support.netns import python_in
 from support.wait import wait_until
 
@@ -79,7 +79,9 @@ def probe_rig(tmp_path, sensor_ns, injector_ns, mirror_link):
         log = open(tmp_path / "tools.log", "w")
         procs.append(sensor_ns.popen("nfcapd", "-w", paths.flows, "-b", "127.0.0.1", "-p", str(port),
                                      "-t", str(ROTATE), stdout=log, stderr=log))
-        argv, env = command.softflowd_command(cfg, paths, mirror_link.mirror)
+        # Test this tree's build (./tasks test builds it), not an installed package's.
+        library = quietlink.REPO_BUILD if os.path.exists(quietlink.REPO_BUILD) else None
+        argv, env = command.softflowd_command(cfg, paths, mirror_link.mirror, library=library)
         procs.append(sensor_ns.popen(*argv, env={**os.environ, **env}, stdout=log, stderr=log))
         wait_until(lambda: os.path.exists(paths.softflowd_ctl), 10, what="softflowd control socket")
         return paths
