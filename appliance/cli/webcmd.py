@@ -1,5 +1,38 @@
-"""Placeholder: this command group is being built (see the issue that owns it)."""
+"""`spanflow web`: serve the read-only web page with waitress (never Flask's dev server)."""
+
+import logging
+
+from ..paths import Paths
+from ..web import security
+
+log = logging.getLogger(__name__)
 
 
 def register(sub, common):
-    pass
+    p = sub.add_parser("web", parents=[common], help="serve the web page (read-only)")
+    p.add_argument("--listen", metavar="ADDR:PORT",
+                   help="override [web] listen; port 0 picks a free port")
+    p.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
+    p.set_defaults(func=serve)
+
+
+def serve(args, cfg):
+    import waitress  # imported here: other subcommands need not load the web stack
+
+    from ..web.app import create_app
+
+    host, port = security.parse_listen(args.listen or cfg.web.listen)
+    security.check_bind(host, cfg.web.password_hash)
+    app = create_app(cfg, Paths.of(cfg), {"AUTH_REQUIRED": not security.is_loopback(host)})
+    server = waitress.create_server(app, host=host, port=port, threads=args.threads,
+                                    ident="spanflow")
+    shown = f"[{host}]" if ":" in host else host
+    # One line on stdout with the real port, so scripts and tests using port 0 can find it.
+    print(f"serving on http://{shown}:{server.effective_port}/", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0

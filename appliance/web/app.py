@@ -1,0 +1,78 @@
+"""Build the Flask app: blueprints, security hooks and one error page for every failure."""
+
+import logging
+import os
+from datetime import datetime, timezone
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import FilterError, SpanflowError
+from . import (api, auth, dashboard, graphs, inputs, metrics, search, security, sources, top,
+               views)
+
+log = logging.getLogger(__name__)
+
+MAX_SEARCHES = 2  # nfdump runs at once (2 cores on the box); more are refused with 503
+STATUS = {inputs.BadInput: 400, FilterError: 400, sources.Busy: 503, sources.Unavailable: 503}
+
+
+def status_of(exc):
+    """Return the HTTP status for a SpanflowError (a tool failure is a 502)."""
+    for cls, code in STATUS.items():
+        if isinstance(exc, cls):
+            return code
+    return 502
+
+
+def wants_json():
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def _error(code, message):
+    if wants_json():
+        return jsonify({"error": message}), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def create_app(cfg, paths, test_config=None):
+    """Return the spanflow web app reading the state of cfg/paths (never changing it)."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=os.urandom(32),  # sessions only carry the CSRF token: new per process is fine
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+        MAX_CONTENT_LENGTH=64 * 1024, AUTH_REQUIRED=False,
+        SPANFLOW_CFG=cfg, SPANFLOW_PATHS=paths,
+        CLOCK=lambda: datetime.now(timezone.utc))
+    app.config.update(test_config or {})
+    app.extensions["spanflow_throttle"] = auth.Throttle()
+    app.extensions["spanflow_searches"] = sources.SearchGate(MAX_SEARCHES)
+    app.extensions["spanflow_counters"] = metrics.Counters()
+    inputs.zone(cfg.web.timezone)  # refuse a bad zone at start, not on the first page
+
+    for module in (auth, dashboard, graphs, top, search, api, metrics):
+        app.register_blueprint(module.bp)
+    try:  # the alerts page comes with the detection part (issue 5)
+        from . import alerts
+    except ImportError:
+        alerts = None
+    if alerts is not None:
+        app.register_blueprint(alerts.bp)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token, nav=views.nav)
+    app.after_request(security.add_headers)
+    app.after_request(app.extensions["spanflow_counters"].count)
+
+    @app.errorhandler(SpanflowError)
+    def spanflow_error(exc):
+        return _error(status_of(exc), str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return _error(exc.code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unexpected error on %s", request.path)
+        return _error(500, "internal error: see the spanflow web log")
+
+    return app

@@ -1,0 +1,42 @@
+"""The dashboard: each component's health and, when graphs would be empty, the reason."""
+
+from flask import Blueprint, render_template
+
+from ..probe import statsview
+from . import health, sources, views
+
+bp = Blueprint("dashboard", __name__)
+
+
+def overview(c):
+    """Return everything the dashboard shows, as JSON-able data."""
+    snap = sources.read_status(c.paths)
+    snap_ingest = (snap or {}).get("ingest")
+    if snap is not None and not isinstance(snap_ingest, dict):
+        snap = dict(snap, ingest=sources.ingest_state(c.cfg, c.paths) or None)
+    items = health.assess(snap, c.now, c.cfg.collector.rotate, c.paths.status)
+    stats = ((snap or {}).get("probe") or {}).get("stats")
+    annotated = statsview.annotate(stats, (snap or {}).get("mirror")) if stats else None
+    return {
+        "now": c.now.isoformat(), "timezone": c.tz_name,
+        "components": items,
+        "empty_reason": health.empty_reason(items),
+        "probe_stats": annotated,
+        "retention": {"max_age": c.cfg.collector.retention.max_age,
+                      "max_size": c.cfg.collector.retention.max_size},
+    }
+
+
+@bp.get("/")
+def show():
+    c = views.ctx()
+    data = overview(c)
+    text = statsview.render(data["probe_stats"]) if data["probe_stats"] else None
+    try:
+        groups = list(sources.groups(c.cfg))
+        graphs_note = None
+    except sources.Unavailable as exc:
+        groups, graphs_note = [], str(exc)
+    return render_template("dashboard.html", data=data, stats_text=text,
+                           first_group=groups[0] if groups else None, graphs_note=graphs_note,
+                           tz=c.tz_name)

@@ -1,0 +1,53 @@
+"""Graphs: bits/s, packets/s and flows/s per series group, for a period or a custom range."""
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from . import inputs, sources, views
+
+bp = Blueprint("graphs", __name__)
+
+WIDTH, HEIGHT = 720, 200  # defaults; the image route accepts 200..2000 x 100..1000
+
+
+def window_args(args, start, end, label):
+    """Return the query arguments that reproduce a window in links."""
+    if label == "custom":
+        return {"start": args.get("start", ""), "end": args.get("end", "")}
+    return {"period": label}
+
+
+def checked_group(cfg, group):
+    """Return group if the readers know it, else 404 (the name reaches no tool unchecked)."""
+    if group not in sources.groups(cfg):
+        abort(404, description=f"no series group {group[:64]!r}: see /api/groups")
+    return group
+
+
+@bp.get("/graphs")
+def show():
+    c = views.ctx()
+    start, end, label = inputs.window(request.args, c.tz, c.now)
+    try:
+        groups = sources.groups(c.cfg)
+        note = None
+    except sources.Unavailable as exc:
+        groups, note = {}, str(exc)
+    return render_template("graphs.html", groups=groups, metrics=sources.METRICS,
+                           periods=inputs.PERIODS, label=label,
+                           window=window_args(request.args, start, end, label),
+                           start=inputs.local_text(start, c.tz), end=inputs.local_text(end, c.tz),
+                           start_form=inputs.form_text(start, c.tz),
+                           end_form=inputs.form_text(end, c.tz), note=note, tz=c.tz_name)
+
+
+@bp.get("/graphs/<group>/<metric>.png")
+def image(group, metric):
+    c = views.ctx()
+    if metric not in sources.METRICS:
+        abort(404, description=f"no metric {metric[:64]!r}: use one of {', '.join(sources.METRICS)}")
+    checked_group(c.cfg, group)
+    start, end, _ = inputs.window(request.args, c.tz, c.now)
+    width = inputs.integer(request.args, "width", WIDTH, 200, 2000)
+    height = inputs.integer(request.args, "height", HEIGHT, 100, 1000)
+    png = sources.graph_png(c.cfg, c.paths, group, metric, start, end, width, height, c.tz_name)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "max-age=30"})

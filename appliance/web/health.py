@@ -1,0 +1,138 @@
+"""Judge each component's health from the status snapshot and say why graphs are empty (pure)."""
+
+from datetime import datetime, timezone
+
+from ..probe import statsview
+
+OK, WARN, BAD = "ok", "warn", "bad"
+STALE_AFTER = 10  # seconds: the run loop writes the snapshot every second
+RUNNING = ("running",)
+
+
+def parse_iso(text):
+    """Return an aware UTC datetime from an ISO string, or None."""
+    if not text or not isinstance(text, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def age(text, now):
+    """Return seconds since an ISO time, or None when unknown."""
+    dt = parse_iso(text)
+    return None if dt is None else max(0.0, (now - dt).total_seconds())
+
+
+def _item(name, level, summary, facts=None, reason=None):
+    return {"name": name, "level": level, "summary": summary, "facts": facts or {},
+            "reason": reason}
+
+
+def snapshot_item(snap, now, where):
+    if snap is None:
+        return _item("sensor", BAD, f"no status snapshot at {where}",
+                     reason="`spanflow run` is not running (no status snapshot)")
+    stale = age(snap.get("updated"), now)
+    if stale is None or stale > STALE_AFTER:
+        return _item("sensor", BAD, f"status snapshot is {stale or '?'} s old",
+                     {"updated": snap.get("updated")},
+                     reason="`spanflow run` stopped updating its status")
+    return _item("sensor", OK, "spanflow run is updating its status",
+                 {"updated": snap.get("updated"), "pid": snap.get("pid")})
+
+
+def mirror_item(m):
+    counters = m.get("counters") or {}
+    facts = {"interface": m.get("interface"), "state": m.get("state"),
+             "promisc": m.get("promisc"), **counters}
+    if m.get("state") not in ("up", "UP", "running"):
+        return _item("mirror", BAD, f"mirror port {m.get('interface')} is {m.get('state')}",
+                     facts, reason="the mirror port is down: check the SPAN cable")
+    if not counters.get("rx_packets"):
+        return _item("mirror", BAD, "no packets on the mirror port", facts,
+                     reason="no packets on the mirror port: is the switch's SPAN session set up?")
+    drops = statsview.kernel_drops(m)
+    if not m.get("promisc"):
+        return _item("mirror", WARN, "mirror port is not promiscuous", facts)
+    if any(drops.values()):
+        return _item("mirror", WARN, f"kernel dropped packets: {drops}", facts)
+    return _item("mirror", OK, f"{counters.get('rx_packets')} packets received", facts)
+
+
+def probe_item(p):
+    stats = p.get("stats") or {}
+    facts = {"state": p.get("state"), "pid": p.get("pid"), "restarts": p.get("restarts"),
+             "last_exit": p.get("last_exit"), "packets_processed": stats.get("packets_processed"),
+             "flows_exported": stats.get("flows_exported")}
+    if p.get("state") not in RUNNING:
+        return _item("probe", BAD, f"softflowd is {p.get('state')}", facts,
+                     reason="the probe (softflowd) is down")
+    if not stats:
+        return _item("probe", WARN, "softflowd statistics are not readable", facts)
+    if stats.get("pcap_received") and not stats.get("packets_processed"):
+        return _item("probe", BAD, "softflowd receives packets but processes none", facts,
+                     reason="the probe processes no packets (quiet-link fix off?)")
+    warnings = statsview.warnings(statsview.annotate(stats))
+    if warnings:
+        return _item("probe", WARN, "; ".join(warnings), facts)
+    return _item("probe", OK, f"{stats.get('flows_exported', 0)} flows exported", facts)
+
+
+def collector_item(c, now, rotate):
+    facts = {k: c.get(k) for k in ("state", "pid", "restarts", "last_file", "last_rotation",
+                                   "files", "disk_bytes", "oldest", "newest")}
+    if c.get("state") not in RUNNING:
+        return _item("collector", BAD, f"nfcapd is {c.get('state')}", facts,
+                     reason="the collector (nfcapd) is down")
+    if not c.get("last_file"):
+        return _item("collector", BAD, "no flow file written yet", facts,
+                     reason="the collector has received nothing yet")
+    last = age(c.get("newest") or c.get("last_rotation"), now)
+    facts["last_file_age"] = last
+    if last is not None and last > 3 * rotate + 5:
+        return _item("collector", WARN, f"last flow file is {int(last)} s old", facts,
+                     reason="the collector is receiving nothing")
+    return _item("collector", OK, f"{c.get('files')} files, {c.get('disk_bytes')} bytes", facts)
+
+
+def ingest_item(i, now, rotate):
+    facts = dict(i)
+    lag = i.get("lag")
+    if lag is None:
+        lag = age(i.get("last_interval") or i.get("cursor"), now)
+        facts["lag"] = lag
+    if i.get("state") and i.get("state") not in RUNNING:
+        return _item("ingest", BAD, f"ingest is {i.get('state')}", facts,
+                     reason="ingest is not running")
+    if lag is not None and lag > 3 * rotate + 5:
+        return _item("ingest", WARN, f"ingest is {int(lag)} s behind", facts,
+                     reason="ingest is behind the collector")
+    return _item("ingest", OK, "ingest is up to date" if lag is not None else "ingest state",
+                 facts)
+
+
+def assess(snap, now, rotate, where):
+    """Return [item] for the sensor, mirror, probe, collector and ingest (in data-path order)."""
+    items = [snapshot_item(snap, now, where)]
+    if snap is None:
+        return items
+    for name, judge in (("mirror", mirror_item), ("probe", probe_item)):
+        part = snap.get(name)
+        items.append(judge(part) if isinstance(part, dict) else
+                     _item(name, BAD, f"no {name} status", reason=f"no {name} status reported"))
+    for name, judge in (("collector", collector_item), ("ingest", ingest_item)):
+        part = snap.get(name)
+        items.append(judge(part, now, rotate) if isinstance(part, dict) else
+                     _item(name, BAD, f"no {name} status", reason=f"no {name} status reported"))
+    return items
+
+
+def empty_reason(items):
+    """Return the first reason along the data path why graphs would be empty, or None."""
+    for item in items:
+        if item["reason"]:
+            return item["reason"]
+    return None

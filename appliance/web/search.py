@@ -1,0 +1,84 @@
+"""Flow search: an nfdump filter plus a time window, paged, with CSV and JSON downloads."""
+
+import csv
+import io
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from ..errors import FilterError
+from ..query import filters
+from . import inputs, views
+
+bp = Blueprint("search", __name__)
+
+PAGE = 100
+COLUMNS = ("first", "last", "duration", "proto_name", "src", "sport", "dst", "dport",
+           "packets", "bytes")
+
+
+def params(c, args):
+    """Return (filter, since, until) from the request, refusing bad input before nfdump."""
+    text = args.get("filter", "")
+    if len(text) > filters.MAX_LENGTH:
+        raise FilterError(f"filter is longer than {filters.MAX_LENGTH} characters")
+    since, until, _ = inputs.window(args, c.tz, c.now)
+    return filters.normalize(text), since, until
+
+
+def run(c, text, since, until, limit):
+    """Run the search within the app's bounds (rows, seconds, concurrent searches)."""
+    gate = current_app.extensions["spanflow_searches"]
+    limit = min(limit, c.cfg.web.max_rows)
+    return gate.search(c.paths, text, since, until, limit, c.cfg.web.query_timeout)
+
+
+@bp.get("/search")
+def show():
+    c = views.ctx()
+    args = request.args
+    form = {"filter": args.get("filter", "")[:filters.MAX_LENGTH],
+            "start": args.get("start", "")[:inputs.MAX_PARAM],
+            "end": args.get("end", "")[:inputs.MAX_PARAM]}
+    page_max = max(1, c.cfg.web.max_rows // PAGE)
+    page, result, error, rows = 1, None, None, []
+    if "filter" in args:
+        try:
+            page = inputs.integer(args, "page", 1, 1, page_max)
+            text, since, until = params(c, args)
+            result = run(c, text, since, until, page * PAGE)
+            rows = result.rows[(page - 1) * PAGE:page * PAGE]
+            if not form["start"]:
+                form["start"] = inputs.form_text(since, c.tz)
+                form["end"] = form["end"] or inputs.form_text(until, c.tz)
+        except (FilterError, inputs.BadInput) as exc:
+            error = str(exc)
+    status = 400 if error else 200
+    return render_template("search.html", form=form, error=error, result=result, rows=rows,
+                           columns=COLUMNS, page=page, page_max=page_max,
+                           has_next=bool(result and result.truncated and page < page_max),
+                           tz=c.tz_name), status
+
+
+def download(c):
+    text, since, until = params(c, request.args)
+    return run(c, text, since, until, c.cfg.web.max_rows)
+
+
+@bp.get("/search.json")
+def as_json():
+    result = download(views.ctx())
+    return jsonify({"rows": result.rows, "truncated": result.truncated, "files": result.files})
+
+
+@bp.get("/search.csv")
+def as_csv():
+    result = download(views.ctx())
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=("first", "last", "duration", "proto", "proto_name",
+                                             "src", "sport", "dst", "dport", "packets", "bytes"),
+                            extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(result.rows)
+    headers = {"Content-Disposition": "attachment; filename=spanflow-flows.csv",
+               "X-Spanflow-Truncated": "yes" if result.truncated else "no"}
+    return Response(out.getvalue(), mimetype="text/csv", headers=headers)

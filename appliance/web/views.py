@@ -1,0 +1,36 @@
+"""What every page needs: the config, paths, time zone and clock of the running app."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+from . import inputs
+
+NAV = (("dashboard.show", "Dashboard"), ("graphs.show", "Graphs"), ("top.show", "Top"),
+       ("search.show", "Flow search"))
+
+
+@dataclass
+class Ctx:
+    cfg: object
+    paths: object
+    tz: object
+    now: datetime
+
+    @property
+    def tz_name(self):
+        return self.cfg.web.timezone
+
+
+def ctx():
+    """Return the current request's Ctx."""
+    cfg = current_app.config["SPANFLOW_CFG"]
+    return Ctx(cfg, current_app.config["SPANFLOW_PATHS"], inputs.zone(cfg.web.timezone),
+               current_app.config["CLOCK"]())
+
+
+def nav():
+    """Return the menu entries (endpoint, label), with alerts once that page exists."""
+    extra = (("alerts.show", "Alerts"),) if "alerts" in current_app.blueprints else ()
+    return NAV + extra
