@@ -2,22 +2,22 @@
 
 Debian's softflowd 1.1.0 never hands over a lone packet on a quiet link (pitfalls.md); with
 quiet_link_fix "off" the same packet must NOT be stored, so this test fails without the fix.
-softflowd and nfcapd are driven directly in the test's namespace (nfcapd -t 2).
+The sensor is `spanflow run` in the test's namespace, as shipped, with rotation every 2 s.
 """
 
-import dataclasses
 import json
 import os
-import random
+import signal
 import subprocess
 import time
 
 import pytest
 
-from appliance.config.schema import Config, Probe, ProbeTimeouts
+from appliance.config import load
 from appliance.paths import Paths
-from appliance.probe import command, control, quietlink
-from support.netns import python_in
+from appliance.probe import control, quietlink
+from appliance.supervisor import snapshot
+from support.netns import ROOT, python_in
 from support.wait import wait_until
 
 pytestmark = pytest.mark.root
@@ -26,6 +26,21 @@ UDP_TIMEOUT = 2
 ROTATE = 2
 DEADLINE = UDP_TIMEOUT + ROTATE + 3  # the issue's bound: UDP timeout + one rotation + 3 s
 DPORT = 5599
+
+CONFIG = """
+[mirror]
+interface = "{iface}"
+[probe]
+quiet_link_fix = "{mode}"
+[probe.timeouts]
+udp = {udp}
+expint = 1
+[collector]
+rotate = {rotate}
+[storage]
+dir = "{data}"
+runtime_dir = "{runtime}"
+"""
 
 # One UDP datagram as a raw Ethernet frame: no scapy start-up on the clock.
 SEND_ONE = r"""
@@ -61,35 +76,38 @@ def closed_flows(flowdir):
 
 
 @pytest.fixture
-def probe_rig(tmp_path, sensor_ns, injector_ns, mirror_link):
-    """Start nfcapd and softflowd (in a given quiet-link mode) on a quiet mirror port."""
-    sensor_ns.run("sysctl", "-qw", f"net.ipv6.conf.{mirror_link.mirror}.disable_ipv6=1")
-    sensor_ns.run("ip", "link", "set", mirror_link.mirror, "up")
-    procs = []
+def sensor(tmp_path, sensor_ns, mirror_link):
+    """Start `spanflow run` on the quiet mirror port with a quiet-link mode; stop it by PID."""
+    runs = []
 
     def start(mode):
-        port = random.randint(20000, 60000)
-        cfg = Config(probe=Probe(quiet_link_fix=mode,
-                                 timeouts=ProbeTimeouts(udp=UDP_TIMEOUT, expint=1)))
-        cfg = dataclasses.replace(
-            cfg, collector=dataclasses.replace(cfg.collector, listen=f"127.0.0.1:{port}"),
-            storage=dataclasses.replace(cfg.storage, dir=str(tmp_path), runtime_dir=str(tmp_path)))
-        paths = Paths.of(cfg)
-        os.makedirs(paths.flows)
-        log = open(tmp_path / "tools.log", "w")
-        procs.append(sensor_ns.popen("nfcapd", "-w", paths.flows, "-b", "127.0.0.1", "-p", str(port),
-                                     "-t", str(ROTATE), stdout=log, stderr=log))
+        config = tmp_path / "spanflow.toml"
+        config.write_text(CONFIG.format(iface=mirror_link.mirror, mode=mode, udp=UDP_TIMEOUT,
+                                        rotate=ROTATE, data=tmp_path / "data",
+                                        runtime=tmp_path / "run"))
+        paths = Paths.of(load([str(config)]))
         # Test this tree's build (./tasks test builds it), not an installed package's.
-        library = quietlink.REPO_BUILD if os.path.exists(quietlink.REPO_BUILD) else None
-        argv, env = command.softflowd_command(cfg, paths, mirror_link.mirror, library=library)
-        procs.append(sensor_ns.popen(*argv, env={**os.environ, **env}, stdout=log, stderr=log))
+        env = {**os.environ, quietlink.OVERRIDE_ENV: quietlink.REPO_BUILD}
+        log = open(tmp_path / "run.log", "w+")
+        proc = sensor_ns.popen("/usr/bin/python3", "-m", "appliance", "run", "--config", str(config),
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        runs.append((proc, log))
+
+        def running():
+            st = snapshot.read(paths.status) or {}
+            return proc.poll() is not None or st.get("probe", {}).get("state") == "running"
+        wait_until(running, 20, what="spanflow run")
+        log.seek(0)
+        assert proc.poll() is None, log.read()
         wait_until(lambda: os.path.exists(paths.softflowd_ctl), 10, what="softflowd control socket")
         return paths
 
     yield start
-    for proc in reversed(procs):
-        proc.terminate()
-        proc.wait(timeout=10)
+    for proc, log in runs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
 
 
 def send_lone_packet(injector_ns, mirror_link):
@@ -98,8 +116,8 @@ def send_lone_packet(injector_ns, mirror_link):
 
 
 @pytest.mark.parametrize("mode", ["timeout", "immediate"])
-def test_lone_udp_packet_is_stored_with_the_fix(probe_rig, injector_ns, mirror_link, mode):
-    paths = probe_rig(mode)
+def test_lone_udp_packet_is_stored_with_the_fix(sensor, injector_ns, mirror_link, mode):
+    paths = sensor(mode)
     sent = send_lone_packet(injector_ns, mirror_link)
     flows = wait_until(lambda: closed_flows(paths.flows), DEADLINE, interval=0.2,
                        what=f"the lone packet's flow ({mode})")
@@ -109,8 +127,8 @@ def test_lone_udp_packet_is_stored_with_the_fix(probe_rig, injector_ns, mirror_l
     assert (flows[0]["in_packets"], flows[0]["in_bytes"]) == (1, 68)
 
 
-def test_lone_udp_packet_is_lost_without_the_fix(probe_rig, injector_ns, mirror_link):
-    paths = probe_rig("off")
+def test_lone_udp_packet_is_lost_without_the_fix(sensor, injector_ns, mirror_link):
+    paths = sensor("off")
     send_lone_packet(injector_ns, mirror_link)
     # The packet reached libpcap (so the test can tell the difference) ...
     wait_until(lambda: control.statistics(paths).get("pcap_received"), DEADLINE,
