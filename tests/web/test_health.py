@@ -1,0 +1,76 @@
+"""Dashboard health: each component judged, and the reason graphs are empty, in path order."""
+
+from datetime import datetime, timedelta, timezone
+
+from appliance.web import health
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+def snap(**over):
+    base = {
+        "updated": NOW.isoformat(),
+        "mirror": {"interface": "eth1", "state": "up", "promisc": True,
+                   "counters": {"rx_packets": 1000, "rx_bytes": 90000, "rx_dropped": 0,
+                                "rx_missed": 0}},
+        "probe": {"state": "running", "pid": 10, "restarts": 0, "last_exit": None,
+                  "stats": {"packets_processed": 1000, "pcap_received": 1000,
+                            "flows_exported": 50, "interface_dropped": 0}},
+        "collector": {"state": "running", "pid": 11, "last_file": "nfcapd.202611271159",
+                      "newest": (NOW - timedelta(seconds=61)).isoformat(), "files": 3,
+                      "disk_bytes": 4096},
+        "ingest": {"state": "running", "lag": 30},
+    }
+    base.update(over)
+    return base
+
+
+def levels(items):
+    return {i["name"]: i["level"] for i in items}
+
+
+def test_all_well_gives_no_reason():
+    items = health.assess(snap(), NOW, 60, "/run/spanflow/status.json")
+    assert set(levels(items).values()) == {"ok"}
+    assert health.empty_reason(items) is None
+
+
+def test_missing_snapshot_says_run_is_not_running():
+    items = health.assess(None, NOW, 60, "/run/x/status.json")
+    assert "not running" in health.empty_reason(items)
+
+
+def test_stale_snapshot_is_bad():
+    items = health.assess(snap(updated=(NOW - timedelta(minutes=5)).isoformat()), NOW, 60, "x")
+    assert levels(items)["sensor"] == "bad"
+
+
+def test_no_packets_on_mirror_is_the_reason():
+    s = snap()
+    s["mirror"]["counters"]["rx_packets"] = 0
+    assert "no packets on the mirror port" in health.empty_reason(health.assess(s, NOW, 60, "x"))
+
+
+def test_probe_down_is_the_reason():
+    s = snap()
+    s["probe"]["state"] = "restarting"
+    assert "probe" in health.empty_reason(health.assess(s, NOW, 60, "x"))
+
+
+def test_collector_silent_is_the_reason():
+    s = snap()
+    s["collector"]["newest"] = (NOW - timedelta(hours=1)).isoformat()
+    assert "receiving nothing" in health.empty_reason(health.assess(s, NOW, 60, "x"))
+
+
+def test_ingest_behind_is_the_reason():
+    assert "behind" in health.empty_reason(health.assess(snap(ingest={"lag": 3600}), NOW, 60, "x"))
+
+
+def test_drops_and_no_promisc_warn():
+    s = snap()
+    s["mirror"]["counters"]["rx_dropped"] = 5
+    assert levels(health.assess(s, NOW, 60, "x"))["mirror"] == "warn"
+    s = snap()
+    s["mirror"]["promisc"] = False
+    assert levels(health.assess(s, NOW, 60, "x"))["mirror"] == "warn"

@@ -1,0 +1,114 @@
+"""Every page and API route through the Flask test client, good and bad inputs."""
+
+import pytest
+
+from appliance.probe import stats as probestats
+
+from .conftest import NOW, PNG
+
+PAGES = ["/", "/graphs", "/top", "/search", "/api/status", "/api/groups", "/api/ingest",
+         "/api/top", "/api/series/protocol/bits", "/metrics", "/graphs/protocol/bits.png"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_route_answers(client, readers, url):
+    assert client.get(url).status_code == 200
+
+
+def test_dashboard_without_sensor_says_why(client, readers):
+    page = client.get("/").get_data(as_text=True)
+    assert "Graphs may be empty" in page and "spanflow run" in page
+
+
+def test_dashboard_shows_components_and_probe_stats(client, readers, write_status,
+                                                    fixture_path):
+    with open(fixture_path("softflowctl", "statistics-1.1.0-flushed.txt")) as f:
+        parsed = probestats.parse(f.read())
+    write_status(mirror={"interface": "eth1", "state": "up", "promisc": True,
+                         "counters": {"rx_packets": 0, "rx_dropped": 0}},
+                 probe={"state": "running", "pid": 9, "restarts": 0, "stats": parsed},
+                 collector={"state": "running", "last_file": None}, ingest={"lag": 0})
+    page = client.get("/").get_data(as_text=True)
+    for name in ("mirror", "probe", "collector", "ingest"):
+        assert f'id="health-{name}"' in page
+    assert "no packets on the mirror port" in page
+    assert 'id="probe-stats"' in page and "packets processed" in page
+
+
+def test_graphs_page_without_trends_says_why(client, without_readers):
+    page = client.get("/graphs").get_data(as_text=True)
+    assert 'id="graphs-note"' in page and "trends readers" in page
+
+
+def test_graphs_page_links_every_group_and_metric(client, readers):
+    page = client.get("/graphs?period=1w").get_data(as_text=True)
+    for group in ("protocol", "service"):
+        for metric in ("bits", "packets", "flows"):
+            assert f"/graphs/{group}/{metric}.png?period=1w" in page
+    assert "times in UTC" in page
+
+
+def test_graph_image_passes_window_size_and_zone(client, readers):
+    r = client.get("/graphs/service/packets.png?start=2026-11-01&end=2026-11-02&width=300")
+    assert r.status_code == 200 and r.mimetype == "image/png" and r.data == PNG
+    call = readers.calls[-1]
+    assert call[1:3] == ("service", "packets") and call[5:] == (300, 200, "UTC")
+    assert (call[4] - call[3]).days == 1
+
+
+@pytest.mark.parametrize("url,code", [
+    ("/graphs/nosuch/bits.png", 404), ("/graphs/protocol/joules.png", 404),
+    ("/graphs/protocol/bits.png?width=99999", 400), ("/graphs/protocol/bits.png?period=;ls", 400),
+    ("/graphs/..%2f..%2fetc%2fpasswd/bits.png", 404), ("/static/../app.py", 404),
+    ("/api/series/protocol/joules", 404), ("/api/series/nosuch/bits", 404),
+    ("/api/top?kind=passwords", 400), ("/api/top?n=100000", 400),
+    ("/top?start=2026-02-30", 400), ("/graphs?end=notadate", 400), ("/nosuch", 404),
+])
+def test_bad_inputs_get_clear_4xx_never_500(client, readers, url, code):
+    r = client.get(url)
+    assert r.status_code == code
+    assert b"Traceback" not in r.data
+
+
+def test_api_errors_are_json(client, readers):
+    r = client.get("/api/top?period=forever")
+    assert r.status_code == 400 and "period" in r.get_json()["error"]
+
+
+def test_api_without_trends_is_503_with_reason(client, without_readers):
+    r = client.get("/api/groups")
+    assert r.status_code == 503 and "trends" in r.get_json()["error"]
+
+
+def test_top_rows_link_to_prefilled_search(client, readers):
+    page = client.get("/top?kind=talkers&period=1h").get_data(as_text=True)
+    assert "/search?filter=host+10.0.0.1" in page or "/search?filter=host%2010.0.0.1" in page
+    assert readers.calls[-1][1] == "talkers" and readers.calls[-1][4] == 10
+
+
+def test_api_status_carries_components_and_snapshot(client, write_status):
+    write_status(mirror={"state": "down"})
+    data = client.get("/api/status").get_json()
+    assert data["snapshot"]["mirror"]["state"] == "down"
+    assert any(c["name"] == "mirror" and c["level"] == "bad" for c in data["components"])
+    assert data["now"] == NOW.isoformat()
+
+
+def test_metrics_are_prometheus_text(client, write_status):
+    write_status(mirror={"state": "up", "promisc": True, "counters": {"rx_packets": 7}})
+    client.get("/nosuch")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'spanflow_health{component="sensor"} 0' in text
+    assert "spanflow_mirror_counters_rx_packets 7" in text
+    assert "spanflow_mirror_promisc 1" in text
+    assert 'spanflow_web_responses_total{code="4xx"} 1' in text
+
+
+def test_no_get_route_changes_state(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(("dashboard", "graphs", "top", "search", "api", "metrics")):
+            assert rule.methods - {"GET", "HEAD", "OPTIONS"} == set(), rule
+
+
+def test_post_to_pages_is_refused(client, readers):
+    assert client.post("/search", data={"filter": "any"}).status_code == 405
