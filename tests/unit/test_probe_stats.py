@@ -91,3 +91,20 @@ def test_unknown_protocol_number_gets_a_readable_name():
     a = statsview.annotate({"protocols": [{"number": 250, "softflowd_name": "Unknown", "octets": 1,
                                            "packets": 1, "avg_life": 0.0, "max_life": 0.0}]})
     assert a["protocols"][0]["name"] == "proto-250"
+
+
+def test_debian_1_1_0_full_table_flags_forced_expiry(fixture_path):
+    # Captured from Debian's softflowd with spanflow's argv and max_flows = 16, 500 flows replayed.
+    s = load(fixture_path, "statistics-1.1.0-maxflows16.txt")
+    assert (s["flows_expired"], s["flows_forced"], s["expiry_reasons"]["maxflows"]) == (19984,) * 3
+    assert s["unparsed"] == []
+    a = statsview.annotate(s)
+    assert a["warnings"] == ["19984 flows were force-expired because the flow table was full; "
+                             "raise [probe] max_flows"]
+
+
+def test_mirror_part_of_the_status_snapshot_as_spanflow_run_writes_it(fixture_path):
+    mirror = {"state": "running", "interface": "sfm0", "changed": ["promisc"], "link": "up",
+              "promisc": True, "rx_packets": 419562, "rx_bytes": 1, "rx_dropped": 4, "rx_missed": 0}
+    a = statsview.annotate(load(fixture_path, "statistics-seed-0.9.9.txt"), mirror)
+    assert a["kernel_drops"] == {"rx_dropped": 4, "rx_missed": 0}
