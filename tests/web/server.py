@@ -1,0 +1,59 @@
+"""Run the real `spanflow web` (waitress) on a free loopback port; the caller stops it."""
+
+import os
+import re
+import subprocess
+import urllib.request
+
+from support.wait import wait_until
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+URL = re.compile(r"serving on (http://\S+)")
+
+
+def write_config(path, data_dir, **web):
+    """Write a spanflow.toml pointing storage at data_dir, with [web] keys."""
+    lines = ["[storage]", f'dir = "{data_dir}"', f'runtime_dir = "{data_dir}"', "[web]"]
+    lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in web.items()]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def command(config, *extra):
+    return ["/usr/bin/python3", "-m", "appliance", "web", "--config", config, *extra]
+
+
+class Server:
+    """`spanflow web --listen 127.0.0.1:0` as a child; .url once it listens."""
+
+    def __init__(self, config):
+        self.proc = subprocess.Popen(command(config, "--listen", "127.0.0.1:0"), cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()  # the first line names the port (or EOF on failure)
+        match = URL.search(line)
+        if not match:
+            self.proc.wait(timeout=10)
+            why = self.proc.stderr.read()
+            self.stop()
+            raise AssertionError(f"spanflow web did not start: {line!r} {why}")
+        self.url = match.group(1).rstrip("/")
+        wait_until(self.answers, 10, what="spanflow web to answer")
+
+    def answers(self):
+        try:
+            with urllib.request.urlopen(self.url + "/api/status", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            stream.close()

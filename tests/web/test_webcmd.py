@@ -1,0 +1,44 @@
+"""`spanflow web`: served by waitress on loopback, refuses off loopback without a password."""
+
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from .server import ROOT, Server, command, write_config
+
+
+@pytest.fixture
+def config(tmp_path):
+    return lambda **web: write_config(str(tmp_path / "spanflow.toml"), str(tmp_path), **web)
+
+
+def test_serves_the_page_with_waitress(config):
+    server = Server(config())
+    try:
+        with urllib.request.urlopen(server.url + "/", timeout=5) as r:
+            assert r.status == 200 and b"Sensor health" in r.read()
+            assert r.headers["Server"] == "spanflow"  # waitress ident, not Werkzeug's dev server
+            assert r.headers["X-Frame-Options"] == "DENY"
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(server.url + "/search.json?filter=-r%20/etc/shadow", timeout=5)
+        assert err.value.code == 400
+    finally:
+        server.stop()
+    assert server.proc.returncode is not None
+
+
+@pytest.mark.parametrize("listen", ["0.0.0.0:0", "192.0.2.1:8080"])
+def test_refuses_off_loopback_without_password(config, listen):
+    proc = subprocess.run(command(config(), "--listen", listen), cwd=ROOT, capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 78
+    assert "password_hash" in proc.stderr and "Traceback" not in proc.stderr
+    assert "serving" not in proc.stdout
+
+
+def test_bad_time_zone_is_a_config_error(config):
+    proc = subprocess.run(command(config(timezone="Mars/Base"), "--listen", "127.0.0.1:0"),
+                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode != 0 and "time zone" in proc.stderr and "Traceback" not in proc.stderr
