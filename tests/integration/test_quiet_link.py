@@ -100,7 +100,7 @@ def sensor(tmp_path, sensor_ns, mirror_link):
         log.seek(0)
         assert proc.poll() is None, log.read()
         wait_until(lambda: os.path.exists(paths.softflowd_ctl), 10, what="softflowd control socket")
-        return paths
+        return paths, str(config)
 
     yield start
     for proc, log in runs:
@@ -117,7 +117,7 @@ def send_lone_packet(injector_ns, mirror_link):
 
 @pytest.mark.parametrize("mode", ["timeout", "immediate"])
 def test_lone_udp_packet_is_stored_with_the_fix(sensor, injector_ns, mirror_link, mode):
-    paths = sensor(mode)
+    paths, config = sensor(mode)
     sent = send_lone_packet(injector_ns, mirror_link)
     flows = wait_until(lambda: closed_flows(paths.flows), DEADLINE, interval=0.2,
                        what=f"the lone packet's flow ({mode})")
@@ -125,10 +125,16 @@ def test_lone_udp_packet_is_stored_with_the_fix(sensor, injector_ns, mirror_link
     assert len(flows) == 1
     assert (flows[0]["src4_addr"], flows[0]["dst4_addr"]) == ("10.99.0.1", "10.99.0.2")
     assert (flows[0]["in_packets"], flows[0]["in_bytes"]) == (1, 68)
+    shown = subprocess.run(["/usr/bin/python3", "-m", "appliance", "stats", "--json",
+                            "--config", config], cwd=ROOT, capture_output=True, text=True)
+    stats = json.loads(shown.stdout)
+    assert stats["packets_processed"] >= 1 and stats["flows_exported"] >= 1
+    assert stats["protocols"][0]["name"] == "udp" and stats["warnings"] == []
+    assert set(stats["kernel_drops"]) == {"rx_dropped", "rx_missed"}  # from the status snapshot
 
 
 def test_lone_udp_packet_is_lost_without_the_fix(sensor, injector_ns, mirror_link):
-    paths = sensor("off")
+    paths, _ = sensor("off")
     send_lone_packet(injector_ns, mirror_link)
     # The packet reached libpcap (so the test can tell the difference) ...
     wait_until(lambda: control.statistics(paths).get("pcap_received"), DEADLINE,
