@@ -21,7 +21,8 @@ def params(c, args):
     text = args.get("filter", "")
     if len(text) > filters.MAX_LENGTH:
         raise FilterError(f"filter is longer than {filters.MAX_LENGTH} characters")
-    since, until, _ = inputs.window(args, c.tz, c.now)
+    # No span limit: files are bounded by retention, answers by rows and query_timeout.
+    since, until, _ = inputs.window(args, c.tz, c.now, max_span=None)
     return filters.normalize(text), since, until
 
 
