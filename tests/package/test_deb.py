@@ -67,12 +67,14 @@ def test_build_makes_both_packages_with_private_modules(debs):
     assert "./usr/lib/spanflow/appliance/cli/main.py" in box
     assert "./etc/spanflow/spanflow.toml" in box
     assert "./usr/lib/spanflow/lab/__init__.py" in lab
-    # data files beside the modules: every one in the tree is in a package
+    # every module and data file of the tree (templates, lab configs) is in a package
     for base in ("appliance", "lab"):
-        for path in glob.glob(os.path.join(ROOT, base, "**", "*.*"), recursive=True):
+        for path in glob.glob(os.path.join(ROOT, base, "**", "*"), recursive=True):
             rel = os.path.relpath(path, ROOT)
-            if not rel.endswith((".py", ".pyc")) and "__pycache__" not in rel:
+            if os.path.isfile(path) and "__pycache__" not in rel:
                 assert f"./usr/lib/spanflow/{rel}" in box + lab, rel
+    # the lab finds the shipped rules where it looks for them in a checkout
+    assert "./usr/lib/spanflow/configs/rules.d -> /etc/spanflow/rules.d" in lab
 
 
 def test_lintian_reports_no_errors_or_warnings(debs):
