@@ -1,0 +1,1 @@
+"""The Mininet lab: an office switch with a SPAN port feeding the spanflow sensor."""

@@ -1,0 +1,104 @@
+"""Bring the office network up and down: Mininet, the SPAN session, lab-wide host settings.
+
+This module is the lab's only Mininet user.
+"""
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+
+from mininet.log import setLogLevel
+from mininet.net import Mininet
+from mininet.node import OVSSwitch
+from mininet.nodelib import LinuxBridge
+
+from . import span, topo
+from .errors import LabError
+
+log = logging.getLogger(__name__)
+
+SWITCHES = ("lxbr", "ovs")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OVS_CTL = "/usr/share/openvswitch/scripts/ovs-ctl"
+
+
+def ovs_running():
+    """Tell whether an Open vSwitch database server answers."""
+    return subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
+
+
+def check_switch(kind):
+    """Raise LabError unless the switch kind is known and its tools are installed."""
+    if kind not in SWITCHES:
+        raise LabError(f"unknown switch {kind!r}; choose one of: {', '.join(SWITCHES)}")
+    if kind == "lxbr" and not shutil.which("brctl"):
+        raise LabError("the Linux bridge switch needs brctl: apt-get install bridge-utils")
+    if kind == "ovs" and not (shutil.which("ovs-vsctl") and os.path.exists(OVS_CTL)):
+        raise LabError("the ovs switch needs Open vSwitch: apt-get install openvswitch-switch")
+
+
+class Network:
+    """The Mininet office of topo.py; inert until start(), stop() is idempotent."""
+
+    def __init__(self, kind, switch_name, record):
+        self.kind = kind
+        self.switch_name = switch_name
+        self.record = record  # callback(key, value): add to the run's state file at once
+        self.net = None
+        self.ovs_started = False
+
+    def start(self):
+        """Build the network, set up the SPAN session and return the Mininet object."""
+        setLogLevel("error")
+        self.record("links", [self.switch_name, *topo.host_ports(self.switch_name),
+                              topo.span_port(self.switch_name)])
+        if self.kind == "ovs":
+            self._start_ovs()
+            switch = functools.partial(OVSSwitch, datapath="user", failMode="standalone")
+            self.record("ovs_bridge", self.switch_name)
+        else:
+            switch = LinuxBridge
+        self.net = Mininet(topo=topo.OfficeTopo(switch_name=self.switch_name), switch=switch,
+                           controller=None, autoSetMacs=True, autoStaticArp=False, waitConnected=False)
+        self.record("pids", {str(h.pid): cmdline(h.pid) for h in self.net.hosts})
+        self.net.start()
+        for host in self.net.hosts:
+            # IPv4 only: IPv6 housekeeping (RS, MLD, DAD) would add flows nobody sent on purpose.
+            host.cmd("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
+            host.cmd(f"PYTHONPATH={REPO} /usr/bin/python3 -m lab.offload {host.defaultIntf()}")
+        ports = topo.host_ports(self.switch_name)
+        if self.kind == "ovs":
+            span.ovs_span(self.switch_name, ports, topo.span_port(self.switch_name))
+        else:
+            span.lxbr_span(ports, topo.span_port(self.switch_name))
+        return self.net
+
+    def _start_ovs(self):
+        if ovs_running():
+            return
+        done = subprocess.run([OVS_CTL, "start", "--system-id=random", "--no-monitor"],
+                              capture_output=True, text=True)
+        self.ovs_started = True
+        self.record("ovs_started", True)
+        if not ovs_running():
+            raise LabError(f"could not start Open vSwitch with ovs-ctl: {done.stderr.strip()[-200:]}")
+
+    def host(self, name):
+        return self.net.get(name)
+
+    def stop(self):
+        """Stop Mininet (removes hosts, links, the switch) and Open vSwitch if we started it."""
+        if self.net is not None:
+            net, self.net = self.net, None
+            net.stop()
+        if self.ovs_started:
+            self.ovs_started = False
+            subprocess.run([OVS_CTL, "stop"], capture_output=True)
+
+
+def cmdline(pid):
+    """Return a process's command line as the state file records it."""
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read().replace(b"\0", b" ").decode(errors="replace").strip()

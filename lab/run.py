@@ -1,0 +1,173 @@
+"""One lab run: network up, services, sensor, traffic, then the sent-vs-stored report."""
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+
+from . import report, state, stored, topo
+from .agents import CLIENTS, SERVICES, Agents
+from .errors import LabError
+from .network import Network, check_switch, cmdline
+from .sensor import PY, REPO, Sensor, appliance_has, child_env, write_run_config
+from .traffic import ssh
+from .traffic.ledger import read
+from .traffic.scenarios import SCENARIOS
+from .waiting import wait_for
+
+
+def say(msg):
+    print(f"spanflow-lab: {msg}", flush=True)
+
+
+def preflight(switch, scenarios, web_listen=None):
+    """Refuse bad input and missing tools before anything is created."""
+    unknown = [s for s in scenarios if s not in SCENARIOS]
+    if unknown:
+        raise LabError(f"unknown scenario {unknown[0]!r}; choose from: {', '.join(SCENARIOS)}")
+    check_switch(switch)
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (run it with sudo)")
+    try:
+        import mininet.net  # noqa: F401
+    except ImportError:
+        raise LabError("Mininet is missing: apt-get install mininet") from None
+    if web_listen:
+        host, port = web_listen.rsplit(":", 1)
+        with socket.socket() as s:
+            try:
+                s.bind((host, int(port)))
+            except OSError:
+                raise LabError(f"web port {web_listen} is already in use; stop what uses it "
+                               "or run without --web") from None
+
+
+class Run:
+    """A lab run; start() then traffic(), and always close() in a finally."""
+
+    def __init__(self, switch="lxbr", scenarios=(), seed=1):
+        self.id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:4]
+        self.switch, self.scenarios, self.seed = switch, list(scenarios), seed
+        self.run_dir = os.path.join(state.RUN_ROOT, self.id)
+        self.data_dir = os.path.join(state.DATA_ROOT, self.id)
+        self.state = {"owner": os.getpid(), "owner_cmd": cmdline(os.getpid()), "pids": {}}
+        self.network = Network(switch, "sfl" + uuid.uuid4().hex[:4], self._record)
+        self.sensor = self.agents = self.web = self.sshd = None
+        self.configs = None
+
+    def _record(self, key, value):
+        self.state[key] = value
+        state.save(self.run_dir, self.state)
+
+    def _record_pid(self, pid):
+        self.state["pids"][str(pid)] = cmdline(pid)
+        state.save(self.run_dir, self.state)
+
+    def start(self):
+        """Bring up network, services and sensor; return when the sensor is capturing."""
+        os.makedirs(self.run_dir, exist_ok=True)
+        os.makedirs(self.data_dir, exist_ok=True)
+        state.save(self.run_dir, self.state)
+        say(f"run {self.id}: starting the office network ({self.switch} switch, SPAN to sensor)")
+        net = self.network.start()
+        self.configs = write_run_config(self.run_dir, self.data_dir)
+        self.sensor = Sensor(net.get(topo.SENSOR), self.configs)
+        self.sensor.start()
+        for proc in self.sensor.procs:
+            self._record_pid(proc.pid)
+        ctl = self.sensor.paths.softflowd_ctl
+        wait_for(lambda: self.sensor.host.cmd(f"softflowctl -c {ctl} statistics 2>&1")
+                 .startswith("softflowd"), 30, "the probe to answer on its control socket")
+        wait_for(self.sensor.closed_files, 4 * self.sensor.cfg.collector.rotate + 10,
+                 "the collector's first flow file")
+        say(f"sensor up in host 'sensor' ({self.sensor.mode}), flows in {self.sensor.flows_dir}")
+        srv = net.get("srv")
+        self.sshd = srv.popen(ssh.prepare(self.run_dir, srv.IP()), stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(self.run_dir, "sshd.log"), "ab"))
+        self._record_pid(self.sshd.pid)
+        self.agents = Agents(net, list(topo.HOSTS), self.run_dir, self.seed, self._record_pid)
+        for host, kinds in SERVICES.items():
+            self.agents.start(host, kinds, "services")
+        wait_for(lambda: srv.cmd("ss -Htln 'sport = :22'").strip(), 10, "sshd to listen")
+        say("services up: sshd, DNS and telnet on srv, SSDP devices on prn and iot")
+
+    def start_web(self):
+        """Start `spanflow web` in the root namespace on the config's listen address."""
+        if not appliance_has("web"):
+            say("web page not built yet in this tree (spanflow web): skipping --web")
+            return None
+        argv = [PY, "-m", "appliance", "web"]
+        for path in self.configs:
+            argv += ["--config", path]
+        self.web = subprocess.Popen(argv, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL,
+                                    stderr=open(os.path.join(self.run_dir, "web.log"), "ab"))
+        self._record_pid(self.web.pid)
+        return f"http://{self.sensor.cfg.web.listen}/"
+
+    def traffic(self, duration):
+        """Run the baseline and the scenarios for duration seconds (None: until Ctrl-C)."""
+        for host, kinds in CLIENTS.items():
+            self.agents.start(host, kinds, "clients")
+        say("baseline traffic flowing: ssh, mdns, ssdp, netbios, dns")
+        begin = time.monotonic()
+        pending = list(self.scenarios)
+        next_progress = begin + 5
+        while duration is None or time.monotonic() - begin < duration:
+            now = time.monotonic()
+            if pending and now - begin >= 2:
+                name = pending.pop(0)
+                host, kind, _why = SCENARIOS[name]
+                self.agents.start(host, [kind], f"scenario-{name}")
+                say(f"scenario {name} started from {host}")
+            if now >= next_progress:
+                next_progress += 10
+                say(f"{now - begin:5.0f}s: {self._sent_count()} packets/sessions sent, "
+                    f"{len(self.sensor.closed_files())} flow files closed")
+            if not self.sensor.alive():
+                raise LabError(f"the sensor stopped; see {self.sensor.paths.runtime}/sensor.log")
+            time.sleep(0.5)  # the pacing of this loop, not a wait for a result
+
+    def _sent_count(self):
+        return sum(len(read(p)) for p in self.agents.ledgers if os.path.exists(p))
+
+    def settle(self):
+        """Stop the traffic, let the probe export everything and the collector close it."""
+        say("stopping traffic and flushing the sensor")
+        self.agents.stop("clients")
+        self.agents.finish(timeout=60)
+        self.agents.stop()
+        self.sensor.expire_all()
+
+    def compare(self):
+        """Return (rows, ok) comparing sent with stored."""
+        entries = [e for p in self.agents.ledgers if os.path.exists(p) for e in read(p)]
+        recs = stored.records(self.sensor.flows_dir)
+        kinds = list(report.BASELINE) + [{"telnet": "telnet"}.get(s, s) for s in self.scenarios]
+        rows = report.compare(entries, stored.totals(recs), kinds)
+        return rows, all(r.ok for r in rows)
+
+    def close(self):
+        """Stop everything this run started, in reverse order; safe to call twice."""
+        for proc in (self.web, self.sshd):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=10)
+        if self.agents is not None:
+            self.agents.stop()
+        if self.sensor is not None:
+            self.sensor.stop()
+        try:
+            self.network.stop()
+        finally:
+            if os.path.exists(state.path_of(self.run_dir)):
+                os.unlink(state.path_of(self.run_dir))
+
+    def where_to_look(self):
+        """Return the lines telling the user where the run's data is and how to read it."""
+        cfg = " ".join(f"--config {p}" for p in self.configs or [])
+        return [f"flows of this run: {self.data_dir}/flows",
+                f"CLI:  /usr/bin/python3 -m appliance flows {cfg} 'port 22'",
+                f"      nfdump -R {self.data_dir}/flows -o json 'port 22'",
+                f"run dir (ledgers, logs, ssh keys): {self.run_dir}"]
+

@@ -1,0 +1,135 @@
+"""Run the sensor inside the `sensor` host: the box's own `spanflow run` on the SPAN port.
+
+Until `spanflow run` exists in this tree the lab starts the same two tools it would (softflowd with
+the quiet-link preload, nfcapd) directly, so the topology and traffic can be checked end to end.
+"""
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+from appliance import config
+from appliance.paths import Paths
+from appliance.probe.command import softflowd_command
+
+from .errors import LabError
+from .waiting import wait_for
+
+log = logging.getLogger(__name__)
+
+PY = "/usr/bin/python3"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASE_CONFIG = os.path.join(REPO, "lab", "configs", "sensor.toml")
+RULES = os.path.join(REPO, "configs", "rules.d")
+
+
+def appliance_has(command):
+    """Tell whether `python3 -m appliance COMMAND` exists in this tree yet."""
+    done = subprocess.run([PY, "-m", "appliance", command, "--help"], cwd=REPO,
+                          capture_output=True, env=child_env())
+    return done.returncode == 0
+
+
+def child_env():
+    """Return the environment for appliance processes: this tree first on the import path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYENV")}
+    env["PYTHONPATH"] = REPO
+    env.setdefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+    return env
+
+
+def write_run_config(run_dir, data_dir):
+    """Write the per-run override (storage dirs) and return the --config list for this run."""
+    path = os.path.join(run_dir, "run.toml")
+    lines = ["[storage]", f'dir = "{data_dir}"', f'runtime_dir = "{run_dir}/sensor"']
+    if os.path.isdir(RULES):
+        lines += ["", "[detect]", f'rules_dir = "{RULES}"']
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return [BASE_CONFIG, path]
+
+
+class Sensor:
+    """The sensor's processes in the Mininet host; inert until start(), stop() is idempotent."""
+
+    def __init__(self, host, configs):
+        self.host = host
+        self.configs = configs
+        self.cfg = config.load(configs)
+        self.paths = Paths.of(self.cfg)
+        self.procs = []
+        self.mode = None
+
+    @property
+    def flows_dir(self):
+        return self.paths.flows
+
+    def start(self):
+        """Start `spanflow run` (or its two tools) in the sensor host."""
+        os.makedirs(self.paths.flows, exist_ok=True)
+        os.makedirs(self.paths.runtime, exist_ok=True)
+        logfile = open(os.path.join(self.paths.runtime, "sensor.log"), "ab")
+        if appliance_has("run"):
+            self.mode = "spanflow run"
+            argv = [PY, "-m", "appliance", "run"]
+            for path in self.configs:
+                argv += ["--config", path]
+            self.procs.append(self.host.popen(argv, cwd=REPO, env=child_env(),
+                                              stdout=logfile, stderr=subprocess.STDOUT))
+        else:
+            self.mode = "softflowd+nfcapd"
+            self._start_tools(logfile)
+        log.info("sensor started (%s)", self.mode)
+
+    def _start_tools(self, logfile):
+        iface = self.cfg.mirror.interface
+        # What `spanflow run`'s mirror step does: up, promiscuous, no address (pyroute2 there).
+        self.host.cmd(f"ip addr flush dev {iface}; ip link set {iface} up promisc on")
+        host, port = self.cfg.collector.listen.rsplit(":", 1)
+        nfcapd = ["/usr/bin/nfcapd", "-w", self.paths.flows, "-b", host, "-p", port,
+                  "-t", str(self.cfg.collector.rotate), "-B", str(16 * 1024 * 1024),
+                  "-P", self.paths.nfcapd_pid]
+        self.procs.append(self.host.popen(nfcapd, stdout=logfile, stderr=subprocess.STDOUT))
+        argv, extra = softflowd_command(self.cfg, self.paths, iface)
+        env = child_env()
+        env.update(extra)
+        self.procs.append(self.host.popen(argv, env=env, stdout=logfile, stderr=subprocess.STDOUT))
+
+    def alive(self):
+        """Tell whether every sensor process still runs."""
+        return bool(self.procs) and all(p.poll() is None for p in self.procs)
+
+    def expire_all(self):
+        """Make softflowd export every flow it holds, then wait until nfcapd has closed a file."""
+        before = set(self.closed_files())
+        self.host.cmd(f"softflowctl -c {self.paths.softflowd_ctl} expire-all")
+        wait_for(lambda: set(self.closed_files()) - before, 4 * self.cfg.collector.rotate + 5,
+                 "a flow file closed after expire-all")
+        # One more rotation: export packets received just before the rotation land in the next file.
+        before = set(self.closed_files())
+        wait_for(lambda: set(self.closed_files()) - before, 2 * self.cfg.collector.rotate + 5,
+                 "one more closed flow file")
+
+    def closed_files(self):
+        """Return the closed flow files, oldest first."""
+        found = []
+        for top, _dirs, files in os.walk(self.paths.flows):
+            found += [os.path.join(top, f) for f in files
+                      if f.startswith("nfcapd.") and not f.startswith("nfcapd.current")]
+        return sorted(found)
+
+    def stop(self):
+        """Stop the sensor's processes, newest first, and wait for them."""
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                print("spanflow-lab: sensor process did not stop, killing it", file=sys.stderr)
+                proc.kill()
+                proc.wait()
+        self.procs = []

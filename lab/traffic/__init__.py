@@ -1,0 +1,1 @@
+"""Lab traffic: one module per traffic type, run by agent.py inside the Mininet hosts."""

