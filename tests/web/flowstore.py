@@ -24,7 +24,7 @@ def build(pcap, flowdir, runtime):
     os.makedirs(flowdir, exist_ok=True)
     port = free_udp_port()
     collector = subprocess.Popen(
-        ["nfcapd", "-w", flowdir, "-b", "127.0.0.1", "-p", str(port), "-t", "60",
+        ["nfcapd", "-w", flowdir, "-b", "127.0.0.1", "-p", str(port), "-t", "60", "-B", "16777216",
          "-P", os.path.join(runtime, "nfcapd.pid")],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -36,6 +36,7 @@ def build(pcap, flowdir, runtime):
                        check=True, capture_output=True, timeout=30)
         # "-c none": with -r and a control socket path longer than a few characters,
         # softflowd 1.1.0 was seen blocking in accept() on it instead of reading the capture.
+        # -B: a softflowd -r burst overflows a default socket buffer (pitfalls.md).
         # Flows become readable only when nfcapd closes its file (on rotation or SIGTERM).
         wait_until(lambda: collector.poll() is None, 1, what="nfcapd running")
         collector.send_signal(signal.SIGTERM)

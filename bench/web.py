@@ -1,0 +1,137 @@
+"""Benchmark the web page: p95 of the dashboard, JSON API and a 1-year graph; search vs nfdump.
+
+Run: /usr/bin/python3 bench/web.py [--flows N]. Prints spanflow beside the bare tool, as ratios.
+Targets (issue 4): p95 <= 150 ms; flow search <= 1.2x raw nfdump with the same filter.
+"""
+
+import argparse
+import dataclasses
+import importlib.util
+import os
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+
+import waitress  # noqa: E402
+
+from appliance.config.schema import Config, Storage, Web  # noqa: E402
+from appliance.paths import Paths  # noqa: E402
+from appliance.query import flows  # noqa: E402
+from appliance.supervisor import snapshot  # noqa: E402
+from appliance.web.app import create_app  # noqa: E402
+from web import flowstore  # noqa: E402
+
+FILTER = "proto udp and src net 10.1.3.0/24"
+START = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+WINDOW = ("-t", f"{START:%Y/%m/%d.%H:%M:%S}-{START + timedelta(hours=1):%Y/%m/%d.%H:%M:%S}")
+
+
+def write_pcap(path, flows, per_flow=2):
+    """Write a pcap of IPv4/UDP frames over `flows` flows spread across an hour from START."""
+    t0, gap = START.timestamp(), 3600 / (flows * per_flow)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for n in range(flows * per_flow):
+            flow = n % flows
+            udp = struct.pack("!HHHH", 1024 + flow % 50000, 53, 30, 0) + bytes(22)
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                             bytes([10, 1, flow // 250 % 250, flow % 250 + 1]), bytes([10, 2, 0, 1]))
+            frame = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + udp
+            sec, usec = divmod(int((t0 + n * gap) * 1e6), 1_000_000)
+            f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+
+
+def p95(samples):
+    return statistics.quantiles(samples, n=20)[-1] * 1000
+
+
+def timed(fn, runs):
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=60) as r:
+        body = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"{url}: HTTP {r.status}")
+        return body
+
+
+def serve(cfg):
+    app = create_app(cfg, Paths.of(cfg))
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.effective_port}"
+
+
+def raw_nfdump(flowdir, filt):
+    # What spanflow's search runs, minus its filter check and parsing: the bare tool.
+    subprocess.run(["nfdump", "-R", flowdir, *WINDOW, "-c", "10001", "-o", "json", filt], check=True,
+                   env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}, stdout=subprocess.DEVNULL)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--flows", type=int, default=50_000)
+    ap.add_argument("--runs", type=int, default=50)
+    args = ap.parse_args()
+    base = tempfile.mkdtemp(prefix="spanflow-bench-web-")
+    try:
+        run(args, base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def run(args, base):
+    pcap = os.path.join(base, "bench.pcap")
+    write_pcap(pcap, args.flows)
+    flowstore.build(pcap, os.path.join(base, "flows"), base)
+    cfg = dataclasses.replace(Config(), storage=Storage(dir=base, runtime_dir=base), web=Web())
+    now = datetime.now(timezone.utc).isoformat()
+    snapshot.write(Paths.of(cfg).status, {"version": 1, "updated": now, "mirror": {
+        "interface": "bench0", "state": "up", "promisc": True, "counters": {"rx_packets": 1}}})
+    server, url = serve(cfg)
+    print(f"# web benchmark, {args.flows} flows in the store, {args.runs} runs each")
+    print(f"{'what':<34}{'p95 ms':>10}{'target':>10}")
+    for name, path in (("dashboard /", "/"), ("JSON API /api/status", "/api/status"),
+                       ("metrics /metrics", "/metrics")):
+        print(f"{name:<34}{p95(timed(lambda: get(url + path), args.runs)):>10.1f}{150:>10}")
+    if importlib.util.find_spec("appliance.trends.readers"):
+        graph = url + "/graphs/protocol/bits.png?period=1y"
+        print(f"{'1-year graph':<34}{p95(timed(lambda: get(graph), args.runs)):>10.1f}{150:>10}")
+    else:
+        print("1-year graph: not measured (appliance.trends.readers has not landed)")
+    span = {"start": f"{START:%Y-%m-%d %H:%M:%S}", "end": f"{START + timedelta(hours=1):%Y-%m-%d %H:%M:%S}"}
+    q = urllib.parse.urlencode({"filter": FILTER, **span})
+    rows = len(get(f"{url}/search.json?{q}"))
+    ours = statistics.median(timed(lambda: get(f"{url}/search.json?{q}"), args.runs // 5 or 1))
+    raw = statistics.median(timed(lambda: raw_nfdump(os.path.join(base, "flows"), FILTER),
+                                  args.runs // 5 or 1))
+    since, until = START, START + timedelta(hours=1)
+    lib = statistics.median(timed(lambda: flows.search(Paths.of(cfg), FILTER, since, until, 10000),
+                                  args.runs // 5 or 1))
+    print(f"flow search {FILTER!r} ({rows} bytes of JSON), medians:")
+    print(f"  raw nfdump {raw * 1000:.1f} ms; query.flows.search {lib * 1000:.1f} ms "
+          f"({lib / raw:.2f}x); web /search.json {ours * 1000:.1f} ms ({ours / raw:.2f}x, "
+          f"target <= 1.2x; the web layer itself adds {ours / lib:.2f}x)")
+    server.close()
+
+
+if __name__ == "__main__":
+    main()
