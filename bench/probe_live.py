@@ -38,19 +38,6 @@ def library():
     return quietlink.REPO_BUILD if os.path.exists(quietlink.REPO_BUILD) else quietlink.library_path()
 
 
-def stored(rig):
-    """Return how many closed flow files hold a flow to LONE_DPORT."""
-    import subprocess
-    hits = 0
-    for name in os.listdir(rig.paths.flows):
-        if name.startswith("nfcapd.") and not name.startswith("nfcapd.current"):
-            out = subprocess.run(["nfdump", "-r", os.path.join(rig.paths.flows, name), "-q", "-o", "csv",
-                                  f"dst port {LONE_DPORT}"], capture_output=True, text=True,
-                                 env={"TZ": "UTC"}).stdout
-            hits += sum(1 for line in out.splitlines() if line and line[0].isdigit())
-    return hits
-
-
 def poll(condition, timeout, step=0.01):
     start = time.monotonic()
     while time.monotonic() - start < timeout:
@@ -63,13 +50,13 @@ def poll(condition, timeout, step=0.01):
 def latency(rig, mode, lone_pcap):
     """Time from a lone packet to softflowd processing it, and to a stored flow."""
     proc = rig.start_probe(*spanflow_cmd(rig, mode, udp=2, expint=1))
-    before = stored(rig)
+    before = rig.stored(LONE_DPORT)
     t0 = time.monotonic()
     rig.replay(lone_pcap)
     processed = poll(lambda: rig.stats().get("packets_processed", 0) >= 1, 5)
     exported = poll(lambda: rig.stats().get("flows_exported", 0) >= 1, 8 - (time.monotonic() - t0))
     exported = None if exported is None else time.monotonic() - t0
-    done = poll(lambda: stored(rig) > before, 12 - (time.monotonic() - t0), step=0.1)
+    done = poll(lambda: rig.stored(LONE_DPORT) > before, 12 - (time.monotonic() - t0), step=0.1)
     total = None if done is None else time.monotonic() - t0
     c0 = cpu_seconds(proc.pid)
     time.sleep(IDLE_SECONDS)  # measuring idle cost: there is nothing to wait on

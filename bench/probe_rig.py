@@ -88,6 +88,17 @@ class Rig:
         rate = ["--topspeed"] if pps is None else [f"--pps={pps}"]
         return replay_figures(self.injector.run("tcpreplay", "-q", "-i", self.link.feed, *rate, pcap).stdout)
 
+    def stored(self, dport):
+        """Return how many flows to dport the closed flow files hold."""
+        hits = 0
+        for name in os.listdir(self.paths.flows):
+            if name.startswith("nfcapd.") and not name.startswith("nfcapd.current"):
+                out = subprocess.run(["nfdump", "-r", os.path.join(self.paths.flows, name), "-q",
+                                      "-o", "csv", f"dst port {dport}"], capture_output=True,
+                                     text=True, env={"TZ": "UTC"}).stdout
+                hits += sum(1 for line in out.splitlines() if line[:1].isdigit())
+        return hits
+
     def close(self):
         for proc in reversed(self.procs):
             self.stop(proc)
