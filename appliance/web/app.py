@@ -70,6 +70,12 @@ def create_app(cfg, paths, test_config=None):
     def http_error(exc):
         return _error(exc.code, exc.description or exc.name)
 
+    @app.errorhandler(OSError)
+    def unreadable(exc):
+        log.warning("cannot read state for %s: %s", request.path, exc)
+        return _error(503, f"cannot read {exc.filename or 'the sensor state'}: "
+                           f"{exc.strerror or exc}; check that spanflow web's user may read it")
+
     @app.errorhandler(Exception)
     def unexpected(exc):
         log.exception("unexpected error on %s", request.path)

@@ -112,3 +112,13 @@ def test_no_get_route_changes_state(app):
 
 def test_post_to_pages_is_refused(client, readers):
     assert client.post("/search", data={"filter": "any"}).status_code == 405
+
+
+def test_unreadable_state_is_a_clear_503(client, readers, monkeypatch):
+    from appliance.web import sources
+
+    def denied(paths):
+        raise PermissionError(13, "Permission denied", "/var/lib/spanflow/flows")
+    monkeypatch.setattr(sources, "read_status", denied)
+    r = client.get("/api/status")
+    assert r.status_code == 503 and "Permission denied" in r.get_json()["error"]
