@@ -1,0 +1,1 @@
+"""Flow queries: the only code that runs nfdump/nfexpire, filter checks and record parsing."""

@@ -1,0 +1,29 @@
+"""Check an analyst's nfdump filter before it reaches nfdump."""
+
+from ..errors import FilterError
+from . import nfdump
+
+MAX_LENGTH = 4096
+
+
+def normalize(text):
+    """Return the filter to pass to nfdump ("any" when empty), refusing option-like input."""
+    text = (text or "").strip()
+    if not text:
+        return "any"
+    if text.startswith("-"):
+        raise FilterError(f"filter {text!r} starts with '-': give an nfdump filter such as "
+                          "'proto tcp and port 22'")
+    if len(text) > MAX_LENGTH or "\x00" in text:
+        raise FilterError(f"filter is too long or has a NUL byte (at most {MAX_LENGTH} characters)")
+    return text
+
+
+def check(text, timeout=10):
+    """Return the normalized filter, or raise FilterError with nfdump's own reason."""
+    text = normalize(text)
+    try:
+        nfdump.run(["-Z", text], timeout)  # -Z: check the filter's syntax and exit
+    except nfdump.NfdumpFailed as exc:
+        raise FilterError(f"bad filter {text!r}: {exc.reason}") from None
+    return text

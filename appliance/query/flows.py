@@ -1,0 +1,62 @@
+"""Search stored flows with an nfdump filter: the API behind `spanflow flows` and the web page."""
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from . import files as flowfiles
+from . import filters, nfdump, records
+
+
+@dataclass
+class SearchResult:
+    rows: list = field(default_factory=list)
+    truncated: bool = False
+    files: int = 0
+
+
+def _stamp(dt, up=False):
+    """Format a datetime for nfdump -t (whole seconds, UTC)."""
+    dt = dt.astimezone(timezone.utc)
+    if up and dt.microsecond:
+        dt = dt.replace(microsecond=0) + timedelta(seconds=1)
+    return dt.replace(microsecond=0).strftime("%Y/%m/%d.%H:%M:%S")
+
+
+def window_args(since, until):
+    """Return nfdump -t for flows that lie within [since, until] (nfdump 1.7.1's meaning)."""
+    if since is None and until is None:
+        return []
+    since = since or datetime(1970, 1, 2, tzinfo=timezone.utc)
+    until = until or datetime.now(timezone.utc) + timedelta(days=3650)
+    return ["-t", f"{_stamp(since)}-{_stamp(until, up=True)}"]
+
+
+def file_args(flowdir, chosen):
+    """Return nfdump -R for a contiguous run of closed files (first:last in one directory)."""
+    first, last = chosen[0][1], chosen[-1][1]
+    return ["-R", f"{os.path.join(flowdir, first)}:{last}"]
+
+
+def search(paths, filter, since=None, until=None, limit=1000, timeout=30):
+    """Return the flows of the closed files matching filter within [since, until], at most limit."""
+    text = filters.check(filter, timeout=min(timeout, 10))
+    chosen = flowfiles.since_files(flowfiles.closed_files(paths.flows), since)
+    if not chosen:
+        return SearchResult()
+    limit = max(1, int(limit))
+    args = [*file_args(paths.flows, chosen), *window_args(since, until),
+            "-c", str(limit + 1), "-o", "json", text]
+    rows = records.rows(nfdump.run(args, timeout))
+    return SearchResult(rows=rows[:limit], truncated=len(rows) > limit, files=len(chosen))
+
+
+def top(paths, filter, field_name, since=None, until=None, count=10, order="bytes", timeout=30):
+    """Return nfdump's top-N statistic (-s FIELD/ORDER) as a list of dicts from its CSV."""
+    text = filters.check(filter, timeout=min(timeout, 10))
+    chosen = flowfiles.since_files(flowfiles.closed_files(paths.flows), since)
+    if not chosen:
+        return []
+    args = [*file_args(paths.flows, chosen), *window_args(since, until),
+            "-s", f"{field_name}/{order}", "-n", str(int(count)), "-o", "csv", "-q", text]
+    return records.parse_stat_csv(nfdump.run(args, timeout))

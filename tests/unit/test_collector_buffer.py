@@ -1,0 +1,36 @@
+"""ensure_rmem raises net.core.rmem_max only when lower, on a stand-in file."""
+
+import logging
+
+from appliance.collector.buffer import ensure_rmem
+
+
+def test_raises_when_lower_and_logs(tmp_path, caplog):
+    f = tmp_path / "rmem_max"
+    f.write_text("212992\n")
+    with caplog.at_level(logging.INFO):
+        assert ensure_rmem(16 << 20, path=str(f)) is True
+    assert f.read_text().strip() == str(16 << 20)
+    assert "raised net.core.rmem_max from 212992" in caplog.text
+
+
+def test_leaves_higher_value_alone(tmp_path):
+    f = tmp_path / "rmem_max"
+    f.write_text("33554432\n")
+    assert ensure_rmem(16 << 20, path=str(f)) is False
+    assert f.read_text().strip() == "33554432"
+
+
+def test_unwritable_is_reported_not_fatal(tmp_path, caplog, monkeypatch):
+    f = tmp_path / "rmem_max"
+    f.write_text("1000\n")
+    real_open = open
+
+    def refusing_open(path, mode="r", *a, **kw):
+        if "w" in mode:
+            raise PermissionError(13, "Permission denied")  # as in a container without sysctl rights
+        return real_open(path, mode, *a, **kw)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+    assert ensure_rmem(2000, path=str(f)) is False
+    assert "cannot raise net.core.rmem_max from 1000 to 2000" in caplog.text
