@@ -63,9 +63,13 @@ def session_row(kind, entries, stored):
                 pkts += p + back[0]
                 nbytes += b + back[1]
     # Each session is one TCP connection: 2 flows (one per direction) stored for each.
-    ok = bool(sessions) and forward >= len(sessions) and both == forward
-    note = f"{len(sessions)} sessions, {forward - both} one-way" if forward != both else \
-        f"{len(sessions)} sessions"
+    failed = sum(1 for e in sessions if not e.get("ok"))
+    ok = bool(sessions) and not failed and forward >= len(sessions) and both == forward
+    note = f"{len(sessions)} sessions"
+    if failed:
+        note += f", {failed} failed"
+    if forward != both:
+        note += f", {forward - both} one-way"
     return Row(kind, "sessions", (2 * len(sessions), "-", "-"), (2 * both, pkts, nbytes), ok, note)
 
 

@@ -91,17 +91,26 @@ def volume_spike(ctx):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((ctx.ip, 0))
     payload = ctx.rng.randbytes(SPIKE_PAYLOAD)
+    unrecorded = 0
     try:
         for n in range(SPIKE_PACKETS):
             if not ctx.running():
                 break
             sock.sendto(payload, server)
-            if n % 100 == 99:
-                ctx.ledger.flow("volume-spike", 17, ctx.ip, sock.getsockname()[1], *server,
-                                100 * (28 + SPIKE_PAYLOAD), packets=100)
+            unrecorded += 1
+            if unrecorded == 100:
+                _record_spike(ctx, sock, server, unrecorded)
+                unrecorded = 0
                 ctx.pause(0.05)  # paced so the switch and sensor see a burst, not a drop-fest
     finally:
+        _record_spike(ctx, sock, server, unrecorded)
         sock.close()
+
+
+def _record_spike(ctx, sock, server, packets):
+    if packets:
+        ctx.ledger.flow("volume-spike", 17, ctx.ip, sock.getsockname()[1], *server,
+                        packets * (28 + SPIKE_PAYLOAD), packets=packets)
 
 
 def ssh_guessing(ctx):
@@ -112,7 +121,7 @@ def ssh_guessing(ctx):
         f.write("#!/bin/sh\necho 'guess-$$'\n")
     os.chmod(askpass, 0o755)
     env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
-    opts = [o for o in CLIENT_OPTS if o != "BatchMode=yes"] + ["BatchMode=no"]
+    opts = [o if o != "BatchMode=yes" else "BatchMode=no" for o in CLIENT_OPTS]
     for _ in range(GUESSES):
         if not ctx.pause(ctx.rng.uniform(0.1, 0.4)):
             return
@@ -120,5 +129,6 @@ def ssh_guessing(ctx):
                                "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
                                f"admin@{ctx.peers['srv'][0]}", "true"],
                               env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+        # A guess counts when the server refused it, i.e. the password really went over the wire.
         ctx.ledger.session("ssh-guessing", ctx.ip, ctx.peers["srv"][0], 22,
-                           ok=done.returncode != 0)
+                           ok=b"Permission denied" in done.stderr)
