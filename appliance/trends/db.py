@@ -1,0 +1,88 @@
+"""SQLite tables of ingest (`ingest_*`: done files, counters) and top lists (`top_*`), retention."""
+
+import os
+import sqlite3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS ingest_files (
+    name TEXT PRIMARY KEY, start INTEGER NOT NULL, end INTEGER NOT NULL, done_at REAL NOT NULL,
+    status TEXT NOT NULL, flows INTEGER, packets INTEGER, bytes INTEGER, error TEXT);
+CREATE TABLE IF NOT EXISTS ingest_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL,
+    text TEXT);
+CREATE TABLE IF NOT EXISTS top_entries (
+    start INTEGER NOT NULL, kind TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL,
+    flows INTEGER NOT NULL, packets INTEGER NOT NULL, bytes INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS top_entries_kind_start ON top_entries (kind, start);
+"""
+KEYS = {"hosts": ("host", None), "ports": ("proto", "port"), "conversations": ("src", "dst")}
+
+
+def connect(path, readonly=False):
+    """Open the database (creating the tables unless read-only); WAL so the web reads while we write."""
+    if readonly:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        return con
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    con = sqlite3.connect(path, timeout=10)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.executescript(SCHEMA)
+    return con
+
+
+def cursor(con):
+    """Return the name of the newest handled file ('' when none): later names are pending."""
+    row = con.execute("SELECT max(name) FROM ingest_files").fetchone()
+    return row[0] or ""
+
+
+def record_file(con, name, start, end, now, status, counts=None, error=None, top=None):
+    """Record one handled file and its top entries in one transaction."""
+    c = counts
+    with con:
+        con.execute("INSERT OR REPLACE INTO ingest_files VALUES (?,?,?,?,?,?,?,?,?)",
+                    (name, int(start), int(end), now, status, c and c.flows, c and c.packets,
+                     c and c.bytes, error))
+        for kind, rows in (top or {}).items():
+            k1, k2 = KEYS[kind]
+            con.executemany("INSERT INTO top_entries VALUES (?,?,?,?,?,?,?)",
+                            [(int(start), kind, str(r[k1]), str(r[k2]) if k2 else "",
+                              r["flows"], r["packets"], r["bytes"]) for r in rows])
+
+
+def bump(con, name, by=1, text=None):
+    """Add to a named counter and keep its latest text (the last error message)."""
+    with con:
+        con.execute("INSERT INTO ingest_counters VALUES (?,?,?) ON CONFLICT(name) DO UPDATE SET "
+                    "value = value + excluded.value, text = coalesce(excluded.text, text)",
+                    (name, by, text))
+
+
+def counters(con):
+    """Return {name: (value, text)} of all counters."""
+    return {n: (v, t) for n, v, t in con.execute("SELECT name, value, text FROM ingest_counters")}
+
+
+def summary(con):
+    """Return the newest done file (name, start, end) and the number of files per status."""
+    last = con.execute("SELECT name, start, end FROM ingest_files WHERE status='done' "
+                       "ORDER BY name DESC LIMIT 1").fetchone()
+    by_status = dict(con.execute("SELECT status, count(*) FROM ingest_files GROUP BY status"))
+    return last, by_status
+
+
+def top(con, kind, start, end, n):
+    """Sum top entries of a kind over intervals starting in [start, end); largest bytes first."""
+    return con.execute(
+        "SELECT k1, k2, sum(flows), sum(packets), sum(bytes) FROM top_entries "
+        "WHERE kind = ? AND start >= ? AND start < ? GROUP BY k1, k2 "
+        "ORDER BY sum(bytes) DESC LIMIT ?", (kind, int(start), int(end), int(n))).fetchall()
+
+
+def expire(con, before):
+    """Delete top entries and file records of intervals that started before `before`."""
+    with con:
+        n = con.execute("DELETE FROM top_entries WHERE start < ?", (int(before),)).rowcount
+        # keep the newest file row: it is the cursor
+        con.execute("DELETE FROM ingest_files WHERE start < ? AND name < "
+                    "(SELECT max(name) FROM ingest_files)", (int(before),))
+    return n

@@ -1,0 +1,164 @@
+"""IngestWorker: each closed nfcapd file once, in time order, into RRD series and top lists."""
+
+import logging
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from ..config.checks import seconds_of
+from ..errors import SpanflowError
+from ..query.nfdump import NfdumpFailed
+from . import db, groups, queries, rrd
+
+log = logging.getLogger(__name__)
+
+# closed files only: nfcapd writes nfcapd.current.PID and renames it when the interval ends
+CLOSED = re.compile(r"^nfcapd\.(\d{12}|\d{14})$")
+POLL_BUDGET = 5.0  # seconds of work per poll(), so a long catch-up does not stall the run loop
+EXPIRE_EVERY = 3600
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One ingested flow file and the UTC time span it covers."""
+
+    path: str
+    start: datetime
+    end: datetime
+
+
+def file_start(name):
+    """Return the UTC start of a closed file from its name (nfcapd runs with TZ=UTC), or None."""
+    m = CLOSED.match(name)
+    if not m:
+        return None
+    stamp = m.group(1)
+    fmt = "%Y%m%d%H%M%S" if len(stamp) == 14 else "%Y%m%d%H%M"
+    return datetime.strptime(stamp, fmt).replace(tzinfo=timezone.utc)
+
+
+def pending(flows_dir, after):
+    """Return closed file names newer than `after`, oldest first (names sort in time order)."""
+    try:
+        names = os.listdir(flows_dir)
+    except FileNotFoundError:
+        return []
+    return sorted(n for n in names if CLOSED.match(n) and n > after)
+
+
+def rrd_values(numbers, names, group):
+    """Return {ds: count} for one group's file from a file's FileNumbers."""
+    if group == groups.TOTAL:
+        parts = {"all": numbers.protocols.total}
+    elif group == "protocol":
+        parts = numbers.protocols.protocols
+    elif group == "service":
+        parts = {n: b.total for n, b in numbers.services.items()}
+    else:
+        parts = numbers.channels[group.split(":", 1)[1]].protocols
+    out = {}
+    for name in names:
+        c = parts.get(name)
+        for metric, suffix in rrd.SUFFIX.items():
+            out[f"{name}_{suffix}"] = getattr(c, metric) if c else 0
+    return out
+
+
+class IngestWorker:
+    """A `spanflow run` component: start(), stop(), poll(now), status()."""
+
+    def __init__(self, cfg, paths, listeners=(), clock=time.time):
+        self.cfg, self.paths, self.listeners, self.clock = cfg, paths, list(listeners), clock
+        self.con, self.state, self.last_error, self.errors = None, "stopped", "", 0
+        self.next_expire, self.plan = 0, groups.plan(cfg)
+
+    def start(self):
+        """Open the database and check (or create/migrate) every RRD file's layout."""
+        self.con = db.connect(self.paths.database)
+        step, first = self.cfg.collector.rotate, int(self.clock()) - 10 * 365 * 86400
+        for group, names in self.plan.items():
+            rrd.ensure(groups.rrd_path(self.paths, group), group, names, step, first)
+        self.state = "running"
+
+    def stop(self):
+        if self.con is not None:
+            self.con.close()
+        self.con, self.state = None, "stopped"
+
+    def poll(self, now):
+        """Ingest pending files until none is left or the time budget is spent."""
+        if self.con is None:
+            return
+        began = time.monotonic()
+        for name in pending(self.paths.flows, db.cursor(self.con)):
+            try:
+                self._one(name, now)
+            except SpanflowError as exc:  # nfdump missing or timing out: retry on the next poll
+                self._error(f"{name}: {exc}")
+                break
+            if time.monotonic() - began > POLL_BUDGET:
+                break
+        if now >= self.next_expire:
+            self.next_expire = now + EXPIRE_EVERY
+            db.expire(self.con, now - seconds_of(self.cfg.ingest.top_retention))
+
+    def _one(self, name, now):
+        path = os.path.join(self.paths.flows, name)
+        start = file_start(name)
+        end = start + timedelta(seconds=self.cfg.collector.rotate)
+        try:
+            queries.verify(path)
+            numbers = queries.analyse(path, self.cfg.ingest.services, self.cfg.ingest.channels,
+                                      self.cfg.ingest.top_n)
+        except NfdumpFailed as exc:
+            self._quarantine(name, start, end, now, exc.reason)
+            return
+        when, step = int(end.timestamp()), self.cfg.collector.rotate
+        for group, names in self.plan.items():
+            target = groups.rrd_path(self.paths, group)
+            # an update at or before the file's last one means this interval is already in it
+            # (a crash between RRD and SQLite): skipping keeps restarts from counting twice
+            last = rrd.last(target)
+            if last >= when:
+                db.bump(self.con, "rrd_skipped")
+                continue
+            values = rrd_values(numbers, names, group)
+            if last < when - step:  # after a gap: zeros at the interval's start make it count fully
+                rrd.update(target, when - step, dict.fromkeys(values, 0))
+            rrd.update(target, when, values)
+        db.record_file(self.con, name, start.timestamp(), when, now, "done",
+                       numbers.protocols.total, top=numbers.top)
+        db.bump(self.con, "files_done")
+        self._tell(Interval(path, start, end))
+
+    def _quarantine(self, name, start, end, now, reason):
+        log.warning("quarantining unreadable flow file %s: %s", name, reason)
+        os.makedirs(self.paths.quarantine, exist_ok=True)
+        shutil.move(os.path.join(self.paths.flows, name), os.path.join(self.paths.quarantine, name))
+        db.record_file(self.con, name, start.timestamp(), end.timestamp(), now, "quarantined",
+                       error=reason)
+        db.bump(self.con, "quarantined", text=f"{name}: {reason}")
+
+    def _tell(self, interval):
+        for listener in self.listeners:
+            try:
+                listener.on_interval(interval)
+            except Exception as exc:  # a broken listener must not stop ingest; it is counted
+                self._error(f"listener {type(listener).__name__}: {exc}")
+
+    def _error(self, text):
+        log.warning("ingest error: %s", text)
+        self.errors += 1
+        self.last_error = text
+        db.bump(self.con, "errors", text=text)
+
+    def status(self):
+        """Return the ingest state for the status snapshot."""
+        from .readers import ingest_state  # one definition of the numbers for web, CLI and status
+        if self.con is None:
+            return {"state": self.state}
+        return {"state": self.state, **ingest_state(self.cfg, self.paths, con=self.con,
+                                                    now=self.clock())}

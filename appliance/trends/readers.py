@@ -1,0 +1,130 @@
+"""What the web page and the CLI read: graphs, series, top lists, ingest state."""
+
+import os
+import time
+from datetime import datetime, timezone
+
+from ..errors import SpanflowError
+from . import db, groups as group_plan, rrd
+from .ingest import pending
+
+METRICS = {"bits": ("bytes", 8, "bits/s"), "packets": ("packets", 1, "packets/s"),
+           "flows": ("flows", 1, "flows/s")}
+KINDS = ("hosts", "ports", "conversations")
+COLOURS = ("1f77b4", "ff7f0e", "2ca02c", "d62728", "9467bd", "8c564b", "e377c2", "7f7f7f",
+           "bcbd22", "17becf", "393b79", "637939", "8c6d31", "843c39", "7b4173")
+
+
+class UnknownSeries(SpanflowError):
+    """A graph or series was asked for a group, metric or kind that does not exist."""
+
+    exit_code = 2
+
+
+def _epoch(t):
+    return int(t.timestamp()) if isinstance(t, datetime) else int(t)
+
+
+def groups(cfg):
+    """Return {group: [series names]}: total, protocol, service and one channel:NAME per channel."""
+    return group_plan.plan(cfg)
+
+
+def _check(cfg, paths, group, metric):
+    plan = groups(cfg)
+    if group not in plan:
+        raise UnknownSeries(f"unknown graph group {group!r}: use one of {', '.join(plan)}")
+    if metric not in METRICS:
+        raise UnknownSeries(f"unknown metric {metric!r}: use bits, packets or flows")
+    path = group_plan.rrd_path(paths, group)
+    if not os.path.exists(path):
+        raise SpanflowError(f"no trend data yet ({path} is missing): is `spanflow run` ingesting?")
+    return plan[group], path
+
+
+def series(cfg, paths, group, metric, start, end):
+    """Return JSON-able rates {"start","end","step","names","rows":[[t, v1, ...]]} (None = unknown)."""
+    names, path = _check(cfg, paths, group, metric)
+    field, scale, _ = METRICS[metric]
+    (t0, t1, step), ds, rows = rrd.fetch(path, _epoch(start), _epoch(end))
+    index = [ds.index(f"{n}_{rrd.SUFFIX[field]}") for n in names]
+    out = []
+    for i, row in enumerate(rows):
+        out.append([t0 + (i + 1) * step] +
+                   [None if row[j] is None else row[j] * scale for j in index])
+    return {"start": t0, "end": t1, "step": step, "names": names, "rows": out}
+
+
+def graph_png(cfg, paths, group, metric, start, end, width=800, height=250, tz="UTC"):
+    """Return a stacked PNG of a group's series, legend per series, time zone in the title."""
+    names, path = _check(cfg, paths, group, metric)
+    field, scale, unit = METRICS[metric]
+    lines = [(f"{n}_{rrd.SUFFIX[field]}", n, COLOURS[i % len(COLOURS)], scale)
+             for i, n in enumerate(names)]
+    title = f"{group} - {unit} (times in {tz})"
+    return rrd.graph(path, lines, _epoch(start), _epoch(end), title, unit, width, height, tz)
+
+
+def _filter(kind, k1, k2):
+    if kind == "hosts":
+        return f"host {k1}"
+    if kind == "ports":
+        return f"proto {k1} and port {k2}"
+    return f"src host {k1} and dst host {k2}"
+
+
+def top(cfg, paths, kind, start, end, n=10):
+    """Return the top rows of a kind over [start, end), each with a ready nfdump `filter`."""
+    if kind not in KINDS:
+        raise UnknownSeries(f"unknown top list {kind!r}: use hosts, ports or conversations")
+    if not os.path.exists(paths.database):
+        return []
+    con = db.connect(paths.database, readonly=True)
+    try:
+        rows = db.top(con, kind, _epoch(start), _epoch(end), n)
+    finally:
+        con.close()
+    out = []
+    for k1, k2, flows, packets, nbytes in rows:
+        if kind == "hosts":
+            keys = {"host": k1}
+        elif kind == "ports":
+            keys = {"proto": k1, "port": int(k2)}
+        else:
+            keys = {"src": k1, "dst": k2}
+        out.append({**keys, "flows": flows, "packets": packets, "bytes": nbytes,
+                    "filter": _filter(kind, k1, k2)})
+    return out
+
+
+def _iso(t):
+    return datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def ingest_state(cfg, paths, con=None, now=None):
+    """Return the last file, its time, lag, files done, quarantined, errors and pending files."""
+    now = time.time() if now is None else now
+    own = con is None
+    if own:
+        if not os.path.exists(paths.database):
+            return {"last_file": None, "last_file_time": None, "lag_seconds": None,
+                    "files_done": 0, "quarantined": 0, "errors": 0, "last_error": "",
+                    "pending": len(pending(paths.flows, ""))}
+        con = db.connect(paths.database, readonly=True)
+    try:
+        last, _ = db.summary(con)
+        counts = db.counters(con)
+        cursor = db.cursor(con)
+    finally:
+        if own:
+            con.close()
+    errors = counts.get("errors", (0, ""))
+    quarantined = counts.get("quarantined", (0, ""))
+    return {"last_file": last[0] if last else None,
+            "last_file_time": _iso(last[2]) if last else None,
+            "lag_seconds": round(now - last[2], 1) if last else None,
+            "files_done": counts.get("files_done", (0, ""))[0],
+            "quarantined": quarantined[0], "last_quarantined": quarantined[1] or "",
+            "errors": errors[0], "last_error": errors[1] or "",
+            "rrd_skipped": counts.get("rrd_skipped", (0, ""))[0],
+            "pending": len(pending(paths.flows, cursor))}

@@ -1,0 +1,148 @@
+"""Benchmark ingest of one big flow file against a bare `nfdump -o csv` dump of it.
+
+Usage: sudo /usr/bin/python3 bench/ingest.py [--flows 1200000] [--keep DIR]
+The flow file is made by the real tools: a generated pcap replayed through softflowd into nfcapd.
+The helpers here (write_pcap, collect) are also used by tests/integration/test_ingest.py.
+"""
+
+import argparse
+import glob
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+ETH_V4 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+ETH_V6 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd"
+# (proto, sport-or-None, dport) mixes services, other ports, ICMP and ICMPv6
+KINDS = [(6, None, 22), (6, None, 443), (17, None, 53), (6, None, 80), (17, None, 123),
+         (6, None, 3389), (17, None, 40000), (6, None, 23), (1, None, 0), (58, None, 0)]
+
+
+def _packet(proto, src, dst, sport, dport, size):
+    """Return one Ethernet frame of a simple IPv4/IPv6 TCP/UDP/ICMP packet."""
+    if proto == 6:
+        l4 = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 0x50, 0x18, 1024, 0, 0)
+    elif proto == 17:
+        l4 = struct.pack("!HHHH", sport, dport, 8 + size, 0)
+    else:
+        l4 = struct.pack("!BBHI", 128 if proto == 58 else 8, 0, 0, sport)
+    l4 += b"\0" * size
+    if proto == 58:
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(l4), 58, 64,
+                         b"\xfd\0" + b"\0" * 10 + src.to_bytes(4, "big"),
+                         b"\xfd\0" + b"\0" * 10 + dst.to_bytes(4, "big"))
+        return ETH_V6 + ip + l4
+    ip = struct.pack("!BBHHHBBHII", 0x45, 0, 20 + len(l4), 0, 0, 64, proto, 0, src, dst)
+    return ETH_V4 + ip + l4
+
+
+def write_pcap(path, flows, packets_per_flow=1, start=None, seed=1):
+    """Write a pcap of `flows` distinct flows (cycling KINDS) and return the ground truth."""
+    rng = random.Random(seed)
+    t = time.time() - 60 if start is None else start
+    truth = {}
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i in range(flows):
+            proto, _, dport = KINDS[i % len(KINDS)]
+            src = 0x0A000000 | rng.randrange(1, 1 << 16)
+            dst = 0x0A010000 | (i % 200)
+            sport = 1024 + (i // len(KINDS)) % 60000
+            frame = _packet(proto, src, dst, sport, dport, 10 + i % 50)
+            for _ in range(packets_per_flow):
+                t += 0.000002
+                sec = int(t)
+                out.write(struct.pack("<IIII", sec, int((t - sec) * 1e6), len(frame), len(frame)))
+                out.write(frame)
+            row = truth.setdefault(proto, [0, 0, 0])
+            row[0] += 1
+            row[1] += packets_per_flow
+            row[2] += packets_per_flow * (len(frame) - 14)
+    return truth
+
+
+def _free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def collect(pcap, outdir, timeout=120):
+    """Replay pcap through softflowd into nfcapd; return the closed flow files nfcapd wrote."""
+    os.makedirs(outdir, exist_ok=True)
+    port = _free_udp_port()
+    ctl = os.path.join(outdir, ".softflowd.ctl")
+    nfcapd = subprocess.Popen(["/usr/bin/nfcapd", "-w", outdir, "-b", "127.0.0.1", "-p", str(port),
+                               "-t", "3600", "-B", "16777216"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)  # bench-only: let nfcapd bind before the burst (no readiness signal)
+        subprocess.run(["/usr/sbin/softflowd", "-d", "-r", pcap, "-v", "10", "-A", "milli", "-m", "2000000",
+                        "-c", ctl, "-p", os.path.join(outdir, ".softflowd.pid"),
+                        "-n", f"127.0.0.1:{port}"], check=True, timeout=timeout,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # bench-only: let nfcapd drain its socket buffer
+    finally:
+        nfcapd.send_signal(signal.SIGTERM)  # closes and renames nfcapd.current.*
+        nfcapd.wait(timeout=60)
+    return sorted(p for p in glob.glob(os.path.join(outdir, "nfcapd.2*")))
+
+
+def _time(fn):
+    t0 = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t0, result
+
+
+def main():
+    from appliance.config.schema import Config, Storage
+    from appliance.paths import Paths
+    from appliance.trends.ingest import IngestWorker
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--flows", type=int, default=1_200_000)
+    ap.add_argument("--keep", help="reuse/keep the flow file in this folder")
+    args = ap.parse_args()
+    work = args.keep or tempfile.mkdtemp(prefix="spanflow-bench-")
+    src = os.path.join(work, "src")
+    files = sorted(glob.glob(os.path.join(src, "nfcapd.2*")))
+    if not files:
+        pcap = os.path.join(work, "big.pcap")
+        write_pcap(pcap, args.flows)
+        files = collect(pcap, src, timeout=600)
+        os.unlink(pcap)
+    flowfile = files[-1]
+    env = {"TZ": "UTC", "PATH": "/usr/bin:/bin"}
+    info = subprocess.run(["nfdump", "-r", flowfile, "-I"], env=env, capture_output=True, text=True)
+    nflows = next(l.split()[1] for l in info.stdout.splitlines() if l.startswith("Flows:"))
+    dump_s, _ = _time(lambda: subprocess.run(["nfdump", "-r", flowfile, "-o", "csv"], env=env,
+                                             stdout=subprocess.DEVNULL, check=True))
+    data = tempfile.mkdtemp(prefix="spanflow-bench-data-")
+    cfg = Config(storage=Storage(dir=data, runtime_dir=os.path.join(data, "run")))
+    paths = Paths.of(cfg)
+    os.makedirs(paths.flows)
+    os.link(flowfile, os.path.join(paths.flows, os.path.basename(flowfile)))
+    worker = IngestWorker(cfg, paths)
+    worker.start()
+    ingest_s, _ = _time(lambda: worker.poll(time.time()))
+    worker.stop()
+    st = worker.status()
+    assert st["files_done"] == 1, st
+    print(f"flow file: {flowfile} ({nflows} flows)")
+    print(f"nfdump -o csv > /dev/null: {dump_s:.2f} s")
+    print(f"spanflow ingest:           {ingest_s:.2f} s")
+    print(f"ratio ingest/dump:         {ingest_s / dump_s:.2f}x "
+          f"({'faster' if ingest_s < dump_s else 'SLOWER'} than the dump)")
+    return 0 if ingest_s < dump_s else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
