@@ -8,6 +8,7 @@ from ..collector import buffer, command as collector_command
 from ..config.checks import bytes_of
 from ..mirror import port
 from ..probe import command as probe_command, control
+from ..trends.ingest import IngestWorker
 from .child import Child, Periodic
 
 log = logging.getLogger(__name__)
@@ -95,4 +96,5 @@ def build(cfg, paths, clock=time.monotonic):
         ("mirror", MirrorPort(cfg.mirror, paths)),
         ("collector", collector(cfg, paths, clock)),
         ("probe", probe(cfg, paths, clock)),
+        ("ingest", IngestWorker(cfg, paths)),
     ]

@@ -92,6 +92,7 @@ class IngestWorker:
         """Ingest pending files until none is left or the time budget is spent."""
         if self.con is None:
             return
+        now = self.clock()  # the run loop passes monotonic time; storage needs wall-clock UTC
         began = time.monotonic()
         for name in pending(self.paths.flows, db.cursor(self.con)):
             try:
