@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 import importlib.util
 import os
+import re
 import shutil
 import statistics
 import struct
@@ -86,10 +87,23 @@ def raw_nfdump(flowdir, filt):
                    env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}, stdout=subprocess.DEVNULL)
 
 
+def load(url, seconds):
+    """Run wrk with 50 connections; return (requests, errors, p99 text)."""
+    out = subprocess.run(["wrk", "-t", "2", "-c", "50", "-d", f"{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    done = re.search(r"(\d+) requests in", out)
+    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?"
+                                            r"(?:connect|read|write|timeout)) ?:? ?(\d+)", out))
+    p99 = re.search(r"99%\s+(\S+)", out)
+    return int(done.group(1)) if done else 0, errors, p99.group(1) if p99 else "?"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--flows", type=int, default=50_000)
     ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--wrk", type=int, default=0, metavar="SECONDS",
+                    help="also load / and /api/status with wrk, 50 connections (issue 7: 30)")
     args = ap.parse_args()
     base = tempfile.mkdtemp(prefix="spanflow-bench-web-")
     try:
@@ -130,6 +144,11 @@ def run(args, base):
     print(f"  raw nfdump {raw * 1000:.1f} ms; query.flows.search {lib * 1000:.1f} ms "
           f"({lib / raw:.2f}x); web /search.json {ours * 1000:.1f} ms ({ours / raw:.2f}x, "
           f"target <= 1.2x; the web layer itself adds {ours / lib:.2f}x)")
+    if args.wrk:
+        for path in ("/", "/api/status"):
+            done, errors, p99 = load(url + path, args.wrk)
+            print(f"wrk 50 connections {args.wrk}s {path}: {done} requests, {errors} errors, "
+                  f"p99 {p99}")
     server.close()
 
 

@@ -14,7 +14,8 @@ from . import (api, auth, dashboard, graphs, inputs, metrics, search, security, 
 log = logging.getLogger(__name__)
 
 MAX_SEARCHES = 2  # nfdump runs at once (2 cores on the box); more are refused with 503
-STATUS = {inputs.BadInput: 400, FilterError: 400, sources.Busy: 503, sources.Unavailable: 503}
+STATUS = {inputs.BadInput: 400, FilterError: 400, sources.UnknownSeries: 404,
+          sources.Busy: 503, sources.Unavailable: 503}
 
 
 def status_of(exc):

@@ -1,9 +1,11 @@
 """The dashboard: each component's health and, when graphs would be empty, the reason."""
 
+from datetime import timedelta
+
 from flask import Blueprint, render_template
 
 from ..probe import statsview
-from . import health, sources, views
+from . import graphs, health, sources, views
 
 bp = Blueprint("dashboard", __name__)
 
@@ -32,11 +34,9 @@ def show():
     c = views.ctx()
     data = overview(c)
     text = statsview.render(data["probe_stats"]) if data["probe_stats"] else None
-    try:
-        groups = list(sources.groups(c.cfg))
-        graphs_note = None
-    except sources.Unavailable as exc:
-        groups, graphs_note = [], str(exc)
+    first = list(sources.groups(c.cfg))[:1]
+    group, images, note = (graphs.panels(c, first, c.now - timedelta(days=1), c.now) or
+                           [(None, False, "no series groups are configured")])[0]
     return render_template("dashboard.html", data=data, stats_text=text,
-                           first_group=groups[0] if groups else None, graphs_note=graphs_note,
+                           first_group=group if images else None, graphs_note=note,
                            tz=c.tz_name)

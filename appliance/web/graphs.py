@@ -23,15 +23,30 @@ def checked_group(cfg, group):
     return group
 
 
+def panels(c, groups, start, end):
+    """Return [(group, images?, note)]: why a group has no image or an empty one, never silence."""
+    out = []
+    for group in groups:
+        try:
+            data = sources.series(c.cfg, c.paths, group, "flows", start, end)
+        except sources.Unavailable as exc:
+            out.append((group, False, str(exc)))
+            continue
+        empty = None if sources.has_data(data) else \
+            "no data in this window: see the dashboard for the reason"
+        out.append((group, True, empty))
+    return out
+
+
 @bp.get("/graphs")
 def show():
     c = views.ctx()
     start, end, label = inputs.window(request.args, c.tz, c.now)
     try:
-        groups = sources.groups(c.cfg)
+        groups = panels(c, sources.groups(c.cfg), start, end)
         note = None
     except sources.Unavailable as exc:
-        groups, note = {}, str(exc)
+        groups, note = [], str(exc)
     return render_template("graphs.html", groups=groups, metrics=sources.METRICS,
                            periods=inputs.PERIODS, label=label,
                            window=window_args(request.args, start, end, label),

@@ -100,18 +100,21 @@ def collector_item(c, now, rotate):
 
 def ingest_item(i, now, rotate):
     facts = dict(i)
-    lag = i.get("lag")
-    if lag is None:
-        lag = age(i.get("last_interval") or i.get("cursor"), now)
-        facts["lag"] = lag
+    lag = i.get("lag_seconds")
     if i.get("state") and i.get("state") not in RUNNING:
         return _item("ingest", BAD, f"ingest is {i.get('state')}", facts,
                      reason="ingest is not running")
-    if lag is not None and lag > 3 * rotate + 5:
-        return _item("ingest", WARN, f"ingest is {int(lag)} s behind", facts,
+    if i.get("pending", 0) > 2:
+        return _item("ingest", WARN, f"ingest is {i['pending']} flow files behind", facts,
                      reason="ingest is behind the collector")
-    return _item("ingest", OK, "ingest is up to date" if lag is not None else "ingest state",
-                 facts)
+    if lag is not None and lag > 3 * rotate + 5:
+        return _item("ingest", WARN, f"last ingested interval is {int(lag)} s old", facts,
+                     reason="ingest is behind the collector")
+    if i.get("errors") or i.get("quarantined"):
+        return _item("ingest", WARN, f"{i.get('errors', 0)} errors, {i.get('quarantined', 0)} "
+                     f"files quarantined; last: {i.get('last_error') or i.get('last_quarantined')}",
+                     facts)
+    return _item("ingest", OK, f"{i.get('files_done', 0)} files ingested", facts)
 
 
 def assess(snap, now, rotate, where):

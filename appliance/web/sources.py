@@ -1,17 +1,18 @@
 """Read the sensor's state for the page: snapshot, trends readers, flow queries (read-only)."""
 
-import importlib
 import logging
 import threading
 
 from ..errors import SpanflowError
 from ..query import flows
 from ..supervisor import snapshot
+from ..trends import readers as trends_readers
 
 log = logging.getLogger(__name__)
 
 METRICS = ("bits", "packets", "flows")
-TOP_KINDS = ("talkers", "ports", "conversations")
+TOP_KINDS = trends_readers.KINDS  # hosts (talkers), ports, conversations
+UnknownSeries = trends_readers.UnknownSeries
 
 
 class Unavailable(SpanflowError):
@@ -35,12 +36,18 @@ def read_status(paths):
 
 
 def readers():
-    """Return appliance.trends.readers, or raise Unavailable while it is not installed."""
+    """Return the trends readers (a function so that tests can stand in for them)."""
+    return trends_readers
+
+
+def _data(call, *args):
+    """Call a trends reader; a missing RRD or database becomes Unavailable with its reason."""
     try:
-        return importlib.import_module("appliance.trends.readers")
-    except ImportError as exc:
-        raise Unavailable(f"graphs are unavailable: the trends readers cannot load ({exc})") \
-            from None
+        return call(*args)
+    except UnknownSeries:
+        raise
+    except SpanflowError as exc:
+        raise Unavailable(str(exc)) from None
 
 
 def groups(cfg):
@@ -50,25 +57,23 @@ def groups(cfg):
 
 def graph_png(cfg, paths, group, metric, start, end, width, height, tz):
     """Return a PNG graph of one group's metric from the RRD files."""
-    return readers().graph_png(cfg, paths, group, metric, start, end, width, height, tz)
+    return _data(readers().graph_png, cfg, paths, group, metric, start, end, width, height, tz)
 
 
 def series(cfg, paths, group, metric, start, end):
     """Return the numbers behind one graph."""
-    return readers().series(cfg, paths, group, metric, start, end)
+    return _data(readers().series, cfg, paths, group, metric, start, end)
 
 
 def top(cfg, paths, kind, start, end, n):
     """Return top rows (each with a search filter) for a window."""
-    return readers().top(cfg, paths, kind, start, end, n)
+    return _data(readers().top, cfg, paths, kind, start, end, n)
 
 
 def ingest_state(cfg, paths):
-    """Return the ingest cursor and lag, or {} when the readers are missing."""
+    """Return the ingest cursor and lag, or {} when they cannot be read."""
     try:
         return readers().ingest_state(cfg, paths)
-    except Unavailable:
-        return {}
     except (OSError, SpanflowError) as exc:
         log.warning("cannot read ingest state: %s", exc)
         return {}
@@ -89,3 +94,8 @@ class SearchGate:
             return flows.search(paths, text, since, until, limit, timeout)
         finally:
             self._sem.release()
+
+
+def has_data(rows):
+    """Tell whether a series() answer holds at least one known value."""
+    return any(v is not None for row in rows.get("rows", []) for v in row[1:])

@@ -10,7 +10,7 @@ bp = Blueprint("top", __name__)
 
 def rows(c, args):
     """Return (kind, n, start, end, label, rows) for the request's window."""
-    kind = inputs.choice(args, "kind", sources.TOP_KINDS, "talkers")
+    kind = inputs.choice(args, "kind", sources.TOP_KINDS, "hosts")
     n = inputs.integer(args, "n", 10, 1, 100)
     start, end, label = inputs.window(args, c.tz, c.now)
     return kind, n, start, end, label, sources.top(c.cfg, c.paths, kind, start, end, n)
@@ -24,7 +24,7 @@ def show():
         kind, n, start, end, label, found = rows(c, request.args)
     except sources.Unavailable as exc:
         note, found = str(exc), []
-        kind = inputs.choice(request.args, "kind", sources.TOP_KINDS, "talkers")
+        kind = inputs.choice(request.args, "kind", sources.TOP_KINDS, "hosts")
         n = inputs.integer(request.args, "n", 10, 1, 100)
         start, end, label = inputs.window(request.args, c.tz, c.now)
     columns = [k for k in (found[0] if found else {}) if k != "filter"]

@@ -68,14 +68,16 @@ class FakeReaders:
 
     def series(self, cfg, paths, group, metric, start, end):
         self.calls.append(("series", group, metric, start, end))
-        return {"tcp": [[start.timestamp(), 1.0]]}
+        return {"start": 0, "end": 60, "step": 60, "names": ["tcp"],
+                "rows": [[start.timestamp(), 1.0]]}
 
     def top(self, cfg, paths, kind, start, end, n):
         self.calls.append(("top", kind, start, end, n))
         return [{"host": "10.0.0.1", "bytes": 1000, "filter": "host 10.0.0.1"}]
 
     def ingest_state(self, cfg, paths):
-        return {"cursor": NOW.isoformat(), "lag": 3}
+        return {"last_file": "nfcapd.202611271159", "lag_seconds": 3, "files_done": 4,
+                "pending": 0, "errors": 0, "quarantined": 0}
 
 
 @pytest.fixture
@@ -86,13 +88,9 @@ def readers(monkeypatch):
     return fake
 
 
-def no_readers():
-    raise sources.Unavailable("graphs are unavailable: the trends readers cannot load (test)")
-
-
 @pytest.fixture
-def without_readers(monkeypatch):
-    monkeypatch.setattr(sources, "readers", no_readers)
+def without_readers():
+    """The real trends readers over an empty data dir: no RRD file, no database yet."""
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ def snap(**over):
         "collector": {"state": "running", "pid": 11, "last_file": "nfcapd.202611271159",
                       "newest": (NOW - timedelta(seconds=61)).isoformat(), "files": 3,
                       "disk_bytes": 4096},
-        "ingest": {"state": "running", "lag": 30},
+        "ingest": {"state": "running", "lag_seconds": 30, "pending": 0, "files_done": 9},
     }
     base.update(over)
     return base
@@ -64,7 +64,14 @@ def test_collector_silent_is_the_reason():
 
 
 def test_ingest_behind_is_the_reason():
-    assert "behind" in health.empty_reason(health.assess(snap(ingest={"lag": 3600}), NOW, 60, "x"))
+    for ingest in ({"lag_seconds": 3600}, {"pending": 30}):
+        assert "behind" in health.empty_reason(health.assess(snap(ingest=ingest), NOW, 60, "x"))
+
+
+def test_ingest_errors_warn_with_last_error():
+    s = snap(ingest={"state": "running", "errors": 2, "last_error": "nfdump timed out"})
+    item = health.assess(s, NOW, 60, "x")[-1]
+    assert item["level"] == "warn" and "nfdump timed out" in item["summary"]
 
 
 def test_drops_and_no_promisc_warn():

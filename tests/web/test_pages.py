@@ -27,7 +27,7 @@ def test_dashboard_shows_components_and_probe_stats(client, readers, write_statu
     write_status(mirror={"interface": "eth1", "state": "up", "promisc": True,
                          "counters": {"rx_packets": 0, "rx_dropped": 0}},
                  probe={"state": "running", "pid": 9, "restarts": 0, "stats": parsed},
-                 collector={"state": "running", "last_file": None}, ingest={"lag": 0})
+                 collector={"state": "running", "last_file": None}, ingest={"lag_seconds": 0})
     page = client.get("/").get_data(as_text=True)
     for name in ("mirror", "probe", "collector", "ingest"):
         assert f'id="health-{name}"' in page
@@ -37,7 +37,14 @@ def test_dashboard_shows_components_and_probe_stats(client, readers, write_statu
 
 def test_graphs_page_without_trends_says_why(client, without_readers):
     page = client.get("/graphs").get_data(as_text=True)
-    assert 'id="graphs-note"' in page and "trends readers" in page
+    assert "no trend data yet" in page and "<img" not in page
+    assert "no trend data yet" in client.get("/").get_data(as_text=True)
+
+
+def test_graphs_page_says_when_a_window_has_no_data(client, readers, monkeypatch):
+    monkeypatch.setattr(readers, "series", lambda *a: {"rows": [[1, None], [2, None]]})
+    page = client.get("/graphs").get_data(as_text=True)
+    assert "no data in this window" in page and "<img" in page
 
 
 def test_graphs_page_links_every_group_and_metric(client, readers):
@@ -76,14 +83,15 @@ def test_api_errors_are_json(client, readers):
 
 
 def test_api_without_trends_is_503_with_reason(client, without_readers):
-    r = client.get("/api/groups")
-    assert r.status_code == 503 and "trends" in r.get_json()["error"]
+    r = client.get("/api/series/total/bits")
+    assert r.status_code == 503 and "no trend data yet" in r.get_json()["error"]
+    assert client.get("/graphs/total/bits.png").status_code == 503
 
 
 def test_top_rows_link_to_prefilled_search(client, readers):
-    page = client.get("/top?kind=talkers&period=1h").get_data(as_text=True)
+    page = client.get("/top?kind=hosts&period=1h").get_data(as_text=True)
     assert "/search?filter=host+10.0.0.1" in page or "/search?filter=host%2010.0.0.1" in page
-    assert readers.calls[-1][1] == "talkers" and readers.calls[-1][4] == 10
+    assert readers.calls[-1][1] == "hosts" and readers.calls[-1][4] == 10
 
 
 def test_api_status_carries_components_and_snapshot(client, write_status):

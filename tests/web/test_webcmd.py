@@ -24,6 +24,10 @@ def test_serves_the_page_with_waitress(config):
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(server.url + "/search.json?filter=-r%20/etc/shadow", timeout=5)
         assert err.value.code == 400
+        for query in ("filter=" + "a" * 300_000, "filter=any&start=" + "9" * 5000):  # huge inputs
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(server.url + "/search?" + query, timeout=5)
+            assert 400 <= err.value.code < 500
     finally:
         server.stop()
     assert server.proc.returncode is not None
