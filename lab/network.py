@@ -29,13 +29,21 @@ def ovs_running():
     return subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
 
 
-def check_switch(kind):
-    """Raise LabError unless the switch kind is known and its tools are installed."""
+def check_switch_name(kind):
+    """Raise LabError unless the switch kind is known."""
     if kind not in SWITCHES:
         raise LabError(f"unknown switch {kind!r}; choose one of: {', '.join(SWITCHES)}")
-    if kind == "lxbr" and not shutil.which("brctl"):
+
+
+def _have(tool):
+    return shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin:/usr/bin")
+
+
+def check_switch_tools(kind):
+    """Raise LabError unless the tools of the switch kind are installed."""
+    if kind == "lxbr" and not _have("brctl"):
         raise LabError("the Linux bridge switch needs brctl: apt-get install bridge-utils")
-    if kind == "ovs" and not (shutil.which("ovs-vsctl") and os.path.exists(OVS_CTL)):
+    if kind == "ovs" and not (_have("ovs-vsctl") and os.path.exists(OVS_CTL)):
         raise LabError("the ovs switch needs Open vSwitch: apt-get install openvswitch-switch")
 
 

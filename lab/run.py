@@ -9,7 +9,7 @@ import uuid
 from . import report, state, stored, topo
 from .agents import CLIENTS, SERVICES, Agents
 from .errors import LabError
-from .network import Network, check_switch, cmdline
+from .network import Network, check_switch_name, check_switch_tools, cmdline
 from .sensor import PY, REPO, Sensor, appliance_has, child_env, write_run_config
 from .traffic import ssh
 from .traffic.ledger import read
@@ -26,9 +26,10 @@ def preflight(switch, scenarios, web_listen=None):
     unknown = [s for s in scenarios if s not in SCENARIOS]
     if unknown:
         raise LabError(f"unknown scenario {unknown[0]!r}; choose from: {', '.join(SCENARIOS)}")
-    check_switch(switch)
+    check_switch_name(switch)
     if os.geteuid() != 0:
         raise LabError("the lab needs root (run it with sudo)")
+    check_switch_tools(switch)
     try:
         import mininet.net  # noqa: F401
     except ImportError:
@@ -69,7 +70,8 @@ class Run:
         os.makedirs(self.run_dir, exist_ok=True)
         os.makedirs(self.data_dir, exist_ok=True)
         state.save(self.run_dir, self.state)
-        say(f"run {self.id}: starting the office network ({self.switch} switch, SPAN to sensor)")
+        say(f"run {self.id}: starting the office network ({self.switch} switch "
+            f"{self.network.switch_name}, SPAN to the sensor)")
         net = self.network.start()
         self.configs = write_run_config(self.run_dir, self.data_dir)
         self.sensor = Sensor(net.get(topo.SENSOR), self.configs)
@@ -160,8 +162,9 @@ class Run:
         try:
             self.network.stop()
         finally:
+            # Kept under another name: what this run created, for checking nothing is left behind.
             if os.path.exists(state.path_of(self.run_dir)):
-                os.unlink(state.path_of(self.run_dir))
+                os.replace(state.path_of(self.run_dir), os.path.join(self.run_dir, "state-closed.json"))
 
     def where_to_look(self):
         """Return the lines telling the user where the run's data is and how to read it."""

@@ -1,0 +1,56 @@
+"""Run `spanflow-lab run` as the README does and read its report and its run directory."""
+
+import json
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": ROOT}
+
+
+class LabResult:
+    def __init__(self, done):
+        self.rc = done.returncode
+        self.out = done.stdout
+        self.err = done.stderr
+        found = re.search(r"run (\S+): starting .* switch (\S+),", self.out)
+        self.run_id = found.group(1) if found else None
+        self.switch = found.group(2) if found else None
+        self.rows = {}
+        for line in self.out.splitlines():
+            cells = line.split()
+            if len(cells) >= 6 and cells[5] in ("ok", "MISMATCH") and "/" in cells[2]:
+                self.rows[cells[0]] = {"check": cells[1], "flows": cells[2].split("/"),
+                                       "packets": cells[3].split("/"), "bytes": cells[4].split("/"),
+                                       "ok": cells[5] == "ok"}
+
+    @property
+    def run_dir(self):
+        return os.path.join("/run/spanflow-lab", self.run_id)
+
+    def closed_state(self):
+        with open(os.path.join(self.run_dir, "state-closed.json")) as f:
+            return json.load(f)
+
+
+def lab(*args, timeout=240):
+    """Run `python3 -m lab ARGS` and return its LabResult."""
+    done = subprocess.run(["/usr/bin/python3", "-m", "lab", *args], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=timeout)
+    return LabResult(done)
+
+
+def leftovers(state):
+    """Return what a closed run recorded that still exists: live PIDs, links."""
+    alive = []
+    for pid, cmd in state.get("pids", {}).items():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read().replace(b"\0", b" ").decode(errors="replace").strip() == cmd:
+                    alive.append(f"pid {pid} ({cmd[:50]})")
+        except OSError:
+            pass
+    links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+    names = {line.split()[0].split("@")[0] for line in links.splitlines() if line.strip()}
+    return alive + [f"link {n}" for n in state.get("links", []) if n in names]
