@@ -46,3 +46,17 @@ def build(pcap, flowdir, runtime):
             collector.kill()
             collector.wait()
     return wait_until(lambda: closed(flowdir), 10, what="a closed flow file")
+
+
+def ingest(cfg, paths):
+    """Run the real ingest worker once over every closed file (what `spanflow run` does)."""
+    import time
+
+    from appliance.trends.ingest import IngestWorker
+    worker = IngestWorker(cfg, paths)
+    worker.start()
+    try:
+        worker.poll(time.time())
+        return worker.status()
+    finally:
+        worker.stop()
