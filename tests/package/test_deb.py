@@ -89,6 +89,12 @@ def test_lintian_reports_no_errors_or_warnings(debs):
     assert lint.returncode == 0 and not bad, lint.stdout + lint.stderr
 
 
+def test_commands_run_from_the_private_directory(installation):
+    for argv in (["spanflow", "--version"], ["spanflow-lab", "--help"]):
+        got = run(*argv, cwd="/")
+        assert got.returncode == 0, got.stderr
+
+
 def test_shipped_config_checks_and_units_verify(installation):
     check = run("spanflow", "check-config")
     assert (check.returncode, check.stdout.strip()) == (0, "OK (/etc/spanflow/spanflow.toml)"), check
@@ -134,7 +140,12 @@ def units(local_config, sensor_ns, tmp_path):
     finally:
         for proc in reversed(procs):
             proc.terminate()
-            proc.wait(timeout=20)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # our own child, by its pid: a hung stop must not outlive the test
+                proc.wait()
+                raise
 
 
 def stored_flow_files():
@@ -187,6 +198,9 @@ def test_installed_units_capture_a_flow_the_web_api_shows(units, sensor_ns, inje
     except AssertionError as exc:
         raise AssertionError(f"{exc}; unit output:\n" + "".join(
             f"--- {p.name}\n{p.read_text()}" for p in sorted(logs.glob("*.log")))) from None
+    # what debian/tests/services waits for on a machine with systemd
+    status, state = fetch(sensor_ns, f"http://127.0.0.1:{port}/api/status")
+    assert status == 200 and json.loads(state)["snapshot"]["probe"]["state"] == "running", state
     # the page itself renders from the installed templates, as user spanflow
     status, page = fetch(sensor_ns, f"http://127.0.0.1:{port}/")
     assert status == 200 and "</html>" in page.lower(), page[-2000:]
