@@ -17,6 +17,10 @@ def overview(c):
     if snap is not None and not isinstance(snap_ingest, dict):
         snap = dict(snap, ingest=sources.ingest_state(c.cfg, c.paths) or None)
     items = health.assess(snap, c.now, c.cfg.collector.rotate, c.paths.status)
+    if snap is None:  # the database still tells how far ingest got before the run stopped
+        ingest = sources.ingest_state(c.cfg, c.paths)
+        if ingest:
+            items.append(health.ingest_item(ingest, c.now, c.cfg.collector.rotate))
     stats = ((snap or {}).get("probe") or {}).get("stats")
     annotated = statsview.annotate(stats, (snap or {}).get("mirror")) if stats else None
     return {

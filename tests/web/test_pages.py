@@ -130,3 +130,24 @@ def test_unreadable_state_is_a_clear_503(client, readers, monkeypatch):
     monkeypatch.setattr(sources, "read_status", denied)
     r = client.get("/api/status")
     assert r.status_code == 503 and "Permission denied" in r.get_json()["error"]
+
+
+def test_dashboard_without_snapshot_still_shows_ingest(client, readers):
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="health-ingest"' in page and "4 files ingested" in page
+
+
+def test_alerts_page_is_linked_once_registered(state):
+    from flask import Blueprint
+
+    from appliance.web.app import create_app
+    cfg, paths = state()
+    assert b"Alerts" not in create_app(cfg, paths).test_client().get("/").data
+    app = create_app(cfg, paths)
+    bp = Blueprint("alerts", __name__)
+
+    @bp.get("/alerts")
+    def show():
+        return "alerts"
+    app.register_blueprint(bp)
+    assert b'href="/alerts"' in app.test_client().get("/").data
