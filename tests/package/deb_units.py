@@ -8,6 +8,7 @@ NoNewPrivileges= and UMask=. A command that needs a capability the unit does not
 import shlex
 
 UNIT_DIR = "/lib/systemd/system"
+UNITS = ("spanflow.service", "spanflow-web.service")
 
 
 def service_section(unit):
