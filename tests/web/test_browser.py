@@ -78,8 +78,11 @@ def test_search_finds_the_known_flow(server, browser):
     browser.find_element(By.NAME, "start").send_keys("2023-11-14 00:00")
     browser.find_element(By.NAME, "end").send_keys("2023-11-15 00:00")
     browser.find_element(By.ID, "search-button").click()
-    table = wait_until(lambda: browser.find_elements(By.ID, "flows"), 15, what="flow table")
+    wait_until(lambda: browser.find_elements(By.ID, "search-summary") or
+               browser.find_elements(By.ID, "filter-error"), 15, what="search answer")
     shot(browser, "search")
+    table = browser.find_elements(By.ID, "flows")
+    assert table, browser.find_element(By.TAG_NAME, "main").text
     text = table[0].text
     assert "10.0.0.1" in text and "40000" in text and "180" in text
 
@@ -103,3 +106,15 @@ def test_every_graph_renders(server, browser):
         shot(browser, f"graphs-{period}")
         if period != "1y":  # one minute of data does not fill a whole daily RRD point
             assert not browser.find_elements(By.CLASS_NAME, "group-note"), period
+
+
+def test_top_hosts_link_to_a_prefilled_search(server, browser):
+    from selenium.webdriver.common.by import By
+    browser.get(server.url + "/top?kind=hosts&period=1d")
+    shot(browser, "top-hosts")
+    table = browser.find_elements(By.ID, "top-rows")
+    assert table, browser.find_element(By.TAG_NAME, "main").text
+    table = table[0]
+    assert "10.0.0.1" in table.text
+    link = table.find_element(By.LINK_TEXT, "flows").get_attribute("href")
+    assert "/search?filter=host+10.0.0" in link and "start=" in link
