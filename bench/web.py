@@ -142,7 +142,7 @@ def run(args, base):
     began = time.perf_counter()
     backfill(cfg, Paths.of(cfg), args.minutes)
     filled = time.perf_counter() - began
-    server, url = serve(cfg)
+    _server, url = serve(cfg)
     print(f"# web benchmark, {args.flows} flows in the store, {args.minutes} 1-minute points "
           f"backfilled in {filled:.0f} s, {args.runs} runs each")
     print(f"{'what':<34}{'p95 ms':>10}{'target':>10}")
