@@ -151,3 +151,15 @@ def test_alerts_page_is_linked_once_registered(state):
         return "alerts"
     app.register_blueprint(bp)
     assert b'href="/alerts"' in app.test_client().get("/").data
+
+
+def test_page_time_zone_is_labelled_and_used(state, readers):
+    from datetime import datetime, timezone
+
+    from appliance.web.app import create_app
+    cfg, paths = state(timezone="Europe/Madrid")
+    c = create_app(cfg, paths, {"CLOCK": lambda: NOW}).test_client()
+    assert "times in Europe/Madrid" in c.get("/graphs").get_data(as_text=True)
+    c.get("/graphs/protocol/bits.png?start=2026-07-01 10:00&end=2026-07-01 12:00")
+    call = readers.calls[-1]
+    assert call[3] == datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc) and call[-1] == "Europe/Madrid"

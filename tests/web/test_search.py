@@ -103,3 +103,12 @@ def test_busy_searches_are_refused_clearly(store_app):
         for ok in held:
             if ok:
                 gate._sem.release()
+
+
+def test_shell_metacharacters_are_never_executed(sclient, tmp_path):
+    marker = tmp_path / "pwned"
+    for bad in (f"any; touch {marker}", f"$(touch {marker})", f"`touch {marker}`",
+                f"any && touch {marker}", f"any | touch {marker}"):
+        r = sclient.get("/search.json", query_string={"filter": bad, **WINDOW})
+        assert r.status_code == 400 and "error" in r.get_json()
+    assert not marker.exists()
