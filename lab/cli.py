@@ -61,7 +61,10 @@ def cmd_run(args, train=False):
             say(line)
         if train:
             from .training import train as train_session
-            train_session(run)
+            try:
+                train_session(run)
+            except KeyboardInterrupt:
+                say("interrupted: reporting what was sent so far")
         else:
             try:
                 run.traffic(args.duration)

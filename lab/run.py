@@ -1,6 +1,7 @@
 """One lab run: network up, services, sensor, traffic, then the sent-vs-stored report."""
 
 import os
+import select
 import socket
 import subprocess
 import time
@@ -56,6 +57,7 @@ class Run:
         self.network = Network(switch, "sfl" + uuid.uuid4().hex[:4], self._record)
         self.sensor = self.agents = self.web = self.sshd = None
         self.configs = None
+        self._hints = None
 
     def _record(self, key, value):
         self.state[key] = value
@@ -102,10 +104,15 @@ class Run:
         argv = [PY, "-m", "appliance", "web"]
         for path in self.configs:
             argv += ["--config", path]
-        self.web = subprocess.Popen(argv, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL,
+        self.web = subprocess.Popen(argv, cwd=REPO, env=child_env(), stdout=subprocess.PIPE,
                                     stderr=open(os.path.join(self.run_dir, "web.log"), "ab"))
         self._record_pid(self.web.pid)
-        return f"http://{self.sensor.cfg.web.listen}/"
+        # `spanflow web` prints one line with the URL it really serves on.
+        ready, _, _ = select.select([self.web.stdout], [], [], 30)
+        line = self.web.stdout.readline().decode().strip() if ready else ""
+        if not line.startswith("serving on "):
+            raise LabError(f"spanflow web did not start; see {self.run_dir}/web.log")
+        return line[len("serving on "):]
 
     def traffic(self, duration):
         """Run the baseline and the scenarios for duration seconds (None: until Ctrl-C)."""
@@ -144,8 +151,10 @@ class Run:
     def compare(self):
         """Return (rows, ok) comparing sent with stored."""
         entries = [e for p in self.agents.ledgers if os.path.exists(p) for e in read(p)]
-        recs = stored.records(self.sensor.flows_dir)
-        kinds = list(report.BASELINE) + [{"telnet": "telnet"}.get(s, s) for s in self.scenarios]
+        recs = stored.rows(self.sensor.paths)
+        ran = {n.split(":")[1][len("scenario-"):] for n, _p in self.agents.procs
+               if n.split(":")[1].startswith("scenario-")}
+        kinds = list(report.BASELINE) + [s for s in self.scenarios if s in ran]
         rows = report.compare(entries, stored.totals(recs), kinds)
         return rows, all(r.ok for r in rows)
 
@@ -168,9 +177,12 @@ class Run:
 
     def where_to_look(self):
         """Return the lines telling the user where the run's data is and how to read it."""
-        cfg = " ".join(f"--config {p}" for p in self.configs or [])
-        return [f"flows of this run: {self.data_dir}/flows",
-                f"CLI:  /usr/bin/python3 -m appliance flows {cfg} 'port 22'",
-                f"      nfdump -R {self.data_dir}/flows -o json 'port 22'",
-                f"run dir (ledgers, logs, ssh keys): {self.run_dir}"]
-
+        if self._hints is None:
+            cfg = " ".join(f"--config {p}" for p in self.configs or [])
+            self._hints = [f"flows of this run: {self.data_dir}/flows"]
+            for command in ("status", "stats", "flows 'port 22'", "top", "alerts"):
+                if appliance_has(command.split()[0]):
+                    self._hints.append(f"  /usr/bin/python3 -m appliance {command} {cfg}")
+            self._hints += [f"  TZ=UTC nfdump -R {self.data_dir}/flows -o json 'port 22'",
+                            f"run dir (ledgers, logs, ssh keys): {self.run_dir}"]
+        return self._hints

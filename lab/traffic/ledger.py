@@ -41,9 +41,9 @@ class Ledger:
         self.write(kind, proto=proto, src=src, sport=sport, dst=dst, dport=dport,
                    packets=packets, bytes=nbytes)
 
-    def session(self, kind, src, dst, dport, ok=True):
+    def session(self, kind, src, dst, dport, ok=True, start=None):
         """Record a real application session (ssh, telnet) whose packets the kernel made."""
-        self.write(kind, session=True, src=src, dst=dst, dport=dport, ok=ok)
+        self.write(kind, session=True, src=src, dst=dst, dport=dport, ok=ok, start=start)
 
 
 def read(path):

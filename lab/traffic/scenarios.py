@@ -4,6 +4,7 @@ import base64
 import os
 import socket
 import subprocess
+import time
 
 from scapy.layers.inet import ICMP, IP, TCP
 from scapy.layers.l2 import Ether
@@ -29,6 +30,7 @@ GUESSES = 12
 def telnet_login(ctx):
     """Log in to the server with the real telnet client, typing like a person."""
     ctx.ready.set()
+    start = time.time()
     proc = subprocess.Popen(["telnet", ctx.peers["srv"][0], "23"], stdin=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -43,7 +45,7 @@ def telnet_login(ctx):
         proc.kill()
         proc.wait()
         ok = False
-    ctx.ledger.session("telnet", ctx.ip, ctx.peers["srv"][0], 23, ok=ok)
+    ctx.ledger.session("telnet", ctx.ip, ctx.peers["srv"][0], 23, ok=ok, start=start)
 
 
 def dns_tunnel(ctx):

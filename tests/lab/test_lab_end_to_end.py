@@ -1,6 +1,7 @@
 """The lab end to end: baseline exact, every scenario found, a second run clean after the first."""
 
 import os
+from datetime import datetime, timezone
 
 import pytest
 
@@ -59,3 +60,45 @@ def test_second_run_right_after_works_and_is_clean(first_run):
     assert second.run_id != first_run.run_id and second.switch != first_run.switch
     assert all(second.rows[k]["ok"] for k in CRAFTED)
     assert leftovers(second.closed_state()) == []
+
+
+def _answers(first_run, tmp_path, wrong=False):
+    from lab.traffic.ledger import read
+    from lab.traffic.scenarios import SCENARIOS
+    [ledger] = [p for p in os.listdir(first_run.run_dir) if p.startswith("ledger-ws2-scenario-telnet")]
+    [login] = [e for e in read(os.path.join(first_run.run_dir, ledger)) if e["kind"] == "telnet"]
+    when = datetime.fromtimestamp(login["start"], timezone.utc).strftime("%H:%M:%S")
+    host = {name: SCENARIOS[name][0] for name in SCENARIOS}
+    text = f"""
+[cleartext_admin]
+host = "{host['telnet'] if not wrong else 'ws1'}"
+time = "{when}"
+[dns_tunnel]
+host = "{host['dns-tunnel']}"
+[port_scan]
+host = "{host['port-scan']}"
+target = "srv"
+[host_sweep]
+host = "10.0.0.22"
+[volume_spike]
+host = "{host['volume-spike']}"
+port = 5001
+[ssh_guessing]
+host = "{host['ssh-guessing']}"
+"""
+    path = tmp_path / "answers.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_check_scores_right_answers_against_stored_flows(first_run, tmp_path):
+    done = lab("check", _answers(first_run, tmp_path), "--run", first_run.run_id, timeout=60)
+    assert done.rc == 0, done.out + done.err
+    assert "9 of 9 answers right" in done.out
+
+
+def test_check_catches_a_wrong_host(first_run, tmp_path):
+    done = lab("check", _answers(first_run, tmp_path, wrong=True), "--run", first_run.run_id,
+               timeout=60)
+    assert done.rc == 1
+    assert "wrong   cleartext_admin.host = 'ws1' (stored flows say: ws2)" in done.out
