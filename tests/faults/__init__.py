@@ -1,0 +1,1 @@
+"""Fault tier: killed processes, bad flow files, full disks, an abused collector port."""
