@@ -21,8 +21,9 @@ def overview(c):
         ingest = sources.ingest_state(c.cfg, c.paths)
         if ingest:
             items.append(health.ingest_item(ingest, c.now, c.cfg.collector.rotate))
-    stats = ((snap or {}).get("probe") or {}).get("stats")
-    annotated = statsview.annotate(stats, (snap or {}).get("mirror")) if stats else None
+    stats = health.probe_stats((snap or {}).get("probe") or {})
+    usable = stats and "error" not in stats
+    annotated = statsview.annotate(stats, (snap or {}).get("mirror")) if usable else None
     return {
         "now": c.now.isoformat(), "timezone": c.tz_name,
         "components": items,

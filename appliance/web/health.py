@@ -44,13 +44,26 @@ def snapshot_item(snap, now, where):
                  {"updated": snap.get("updated"), "pid": snap.get("pid")})
 
 
+def probe_stats(p):
+    """Return the parsed softflowd statistics of a probe part, whatever key the run loop used."""
+    stats = p.get("stats") or p.get("statistics") or {}
+    return stats if isinstance(stats, dict) else {}
+
+
 def mirror_item(m):
-    counters = m.get("counters") or {}
-    facts = {"interface": m.get("interface"), "state": m.get("state"),
-             "promisc": m.get("promisc"), **counters}
-    if m.get("state") not in ("up", "UP", "running"):
-        return _item("mirror", BAD, f"mirror port {m.get('interface')} is {m.get('state')}",
-                     facts, reason="the mirror port is down: check the SPAN cable")
+    # The run loop puts the kernel counters at the top level of its part; the early contract
+    # nested them under "counters": accept both.
+    counters = m.get("counters") or m
+    link = m.get("link", m.get("state"))
+    facts = {"interface": m.get("interface"), "state": m.get("state"), "link": link,
+             "promisc": m.get("promisc"),
+             **{k: counters.get(k) for k in ("rx_packets", "rx_bytes", "rx_dropped", "rx_missed")}}
+    if m.get("error"):
+        return _item("mirror", BAD, f"cannot read the mirror port: {m['error']}", facts,
+                     reason=f"the mirror port {m.get('interface')} cannot be read")
+    if m.get("state") not in ("up", "running") or link not in ("up", "running", "unknown"):
+        return _item("mirror", BAD, f"mirror port {m.get('interface')} is {link}", facts,
+                     reason="the mirror port is down: check the SPAN cable")
     if not counters.get("rx_packets"):
         return _item("mirror", BAD, "no packets on the mirror port", facts,
                      reason="no packets on the mirror port: is the switch's SPAN session set up?")
@@ -63,15 +76,16 @@ def mirror_item(m):
 
 
 def probe_item(p):
-    stats = p.get("stats") or {}
+    stats = probe_stats(p)
     facts = {"state": p.get("state"), "pid": p.get("pid"), "restarts": p.get("restarts"),
              "last_exit": p.get("last_exit"), "packets_processed": stats.get("packets_processed"),
              "flows_exported": stats.get("flows_exported")}
     if p.get("state") not in RUNNING:
         return _item("probe", BAD, f"softflowd is {p.get('state')}", facts,
                      reason="the probe (softflowd) is down")
-    if not stats:
-        return _item("probe", WARN, "softflowd statistics are not readable", facts)
+    if not stats or stats.get("error"):
+        return _item("probe", WARN, "softflowd statistics are not readable"
+                     + (f": {stats['error']}" if stats.get("error") else ""), facts)
     if stats.get("pcap_received") and not stats.get("packets_processed"):
         return _item("probe", BAD, "softflowd receives packets but processes none", facts,
                      reason="the probe processes no packets (quiet-link fix off?)")
@@ -82,6 +96,8 @@ def probe_item(p):
 
 
 def collector_item(c, now, rotate):
+    store = c.get("store")
+    c = {**c, **store} if isinstance(store, dict) else c  # the run loop nests the store state
     facts = {k: c.get(k) for k in ("state", "pid", "restarts", "last_file", "last_rotation",
                                    "files", "disk_bytes", "oldest", "newest")}
     if c.get("state") not in RUNNING:

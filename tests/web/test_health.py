@@ -81,3 +81,40 @@ def test_drops_and_no_promisc_warn():
     s = snap()
     s["mirror"]["promisc"] = False
     assert levels(health.assess(s, NOW, 60, "x"))["mirror"] == "warn"
+
+
+def run_loop_snapshot(fixture_path):
+    """The shape `spanflow run` writes: flat mirror counters (read from lo here), statistics."""
+    from appliance.mirror import counters
+    from appliance.probe import stats
+    with open(fixture_path("softflowctl", "statistics-1.1.0-flushed.txt")) as f:
+        parsed = stats.parse(f.read())
+    return {"updated": NOW.isoformat(),
+            "mirror": {"state": "running", "interface": "lo", "changed": [],
+                       **counters.read("lo")},
+            "probe": {"state": "running", "pid": 5, "restarts": 0, "last_exit": None,
+                      "statistics": parsed},
+            "collector": {"state": "running", "pid": 6, "restarts": 0,
+                          "store": {"last_file": "nfcapd.202611271159", "files": 2,
+                                    "newest": (NOW - timedelta(seconds=30)).isoformat()}},
+            "ingest": {"state": "running", "lag_seconds": 20, "pending": 0, "files_done": 2}}
+
+
+def test_reads_the_run_loops_real_shapes(fixture_path):
+    s = run_loop_snapshot(fixture_path)
+    s["mirror"]["rx_packets"] = max(1, s["mirror"]["rx_packets"])
+    s["mirror"]["promisc"], s["mirror"]["rx_dropped"] = True, 0
+    items = {i["name"]: i for i in health.assess(s, NOW, 60, "x")}
+    assert items["mirror"]["facts"]["link"] == "unknown"  # lo reports no operstate
+    assert items["mirror"]["level"] == "ok", items["mirror"]
+    assert items["probe"]["facts"]["packets_processed"] is not None
+    assert items["collector"]["level"] == "ok" and items["collector"]["facts"]["files"] == 2
+
+
+def test_unreadable_readings_are_shown_not_hidden(fixture_path):
+    s = run_loop_snapshot(fixture_path)
+    s["mirror"] = {"state": "running", "interface": "eth9", "error": "No such device"}
+    s["probe"]["statistics"] = {"error": "cannot connect to softflowd.ctl"}
+    items = {i["name"]: i for i in health.assess(s, NOW, 60, "x")}
+    assert "No such device" in items["mirror"]["summary"] and items["mirror"]["level"] == "bad"
+    assert "cannot connect" in items["probe"]["summary"] and items["probe"]["level"] == "warn"

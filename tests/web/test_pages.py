@@ -20,13 +20,14 @@ def test_dashboard_without_sensor_says_why(client, readers):
     assert "Graphs may be empty" in page and "spanflow run" in page
 
 
+@pytest.mark.parametrize("key", ["stats", "statistics"])  # the brief's name, the run loop's
 def test_dashboard_shows_components_and_probe_stats(client, readers, write_status,
-                                                    fixture_path):
+                                                    fixture_path, key):
     with open(fixture_path("softflowctl", "statistics-1.1.0-flushed.txt")) as f:
         parsed = probestats.parse(f.read())
     write_status(mirror={"interface": "eth1", "state": "up", "promisc": True,
                          "counters": {"rx_packets": 0, "rx_dropped": 0}},
-                 probe={"state": "running", "pid": 9, "restarts": 0, "stats": parsed},
+                 probe={"state": "running", "pid": 9, "restarts": 0, key: parsed},
                  collector={"state": "running", "last_file": None}, ingest={"lag_seconds": 0})
     page = client.get("/").get_data(as_text=True)
     for name in ("mirror", "probe", "collector", "ingest"):
