@@ -6,7 +6,7 @@ import sys
 
 from ..errors import SpanflowError, require_root
 from ..paths import Paths
-from ..supervisor import components, run as runloop, snapshot
+from ..supervisor import snapshot
 
 STALE_AFTER = 5  # seconds: the run loop rewrites the snapshot every second
 
@@ -22,6 +22,8 @@ def register(sub, common):
 
 def run(args, cfg):
     require_root("spanflow run")
+    from ..supervisor import components, run as runloop  # `status` need not load the run stack
+
     paths = Paths.of(cfg)
     return runloop.run(cfg, paths, components.build(cfg, paths))
 

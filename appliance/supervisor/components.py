@@ -6,7 +6,7 @@ import time
 
 from ..collector import buffer, command as collector_command
 from ..config.checks import bytes_of
-from ..mirror import port
+from ..mirror import counters, helper
 from ..probe import command as probe_command, control
 from ..trends.ingest import IngestWorker
 from .child import Child, Periodic
@@ -26,17 +26,21 @@ class MirrorPort:
         self.state, self.changed, self.counters = "stopped", [], {}
 
     def start(self):
-        record = port.apply(self.mirror, self.paths.mirror_state)
+        record = helper.call("apply", self.mirror, self.paths.mirror_state)
         self.changed, self.state = sorted(record["changes"]), "running"
+        log.info("mirror %s ready (changed: %s)", self.mirror.interface,
+                 ", ".join(self.changed) or "nothing")
 
     def stop(self):
-        if self.state != "stopped" or port.read_record(self.paths.mirror_state):
-            port.restore(self.paths.mirror_state)
+        if self.state != "stopped" or os.path.exists(self.paths.mirror_state):
+            restored = helper.call("restore", self.mirror, self.paths.mirror_state)
+            log.info("mirror %s restored (%s)", self.mirror.interface,
+                     ", ".join(restored) or "nothing")
         self.state = "stopped"
 
     def poll(self, now):
         try:
-            self.counters = port.counters(self.mirror.interface)
+            self.counters = counters.read(self.mirror.interface)
         except Exception as exc:  # a vanished NIC shows in status; the children report the rest
             self.counters = {"error": str(exc)}
 

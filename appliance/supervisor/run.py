@@ -14,7 +14,7 @@ import time
 from ..collector.command import nfcapd_command
 from ..config.checks import split_host_port
 from ..errors import InterfaceError, SpanflowError, ToolError
-from ..mirror import port
+from ..mirror import helper
 from ..probe.command import softflowd_command
 from . import snapshot
 
@@ -59,7 +59,7 @@ def preflight(cfg, paths):
     """Check everything `run` needs before changing anything."""
     if not cfg.mirror.interface:
         raise InterfaceError("no mirror interface configured; set [mirror] interface")
-    port.check(cfg.mirror)
+    helper.call("check", cfg.mirror, paths.mirror_state)
     check_storage(paths.data, paths.flows, paths.runtime)
     check_port_free(cfg.collector.listen)
     check_tool(nfcapd_command(cfg, paths)[0], "nfdump")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.root
 SCRIPT = r"""
 import dataclasses, json, sys
 from appliance.config.schema import Mirror
-from appliance.mirror import port
+from appliance.mirror import counters, port
 action, iface, record = sys.argv[1:4]
 mirror = Mirror(interface=iface, allow_management=True, mtu=1400)
 out = {}
@@ -22,6 +22,7 @@ elif action == "restore":
     out["restored"] = port.restore(record)
 out["state"] = dataclasses.asdict(port.read_state(iface))
 out["counters"] = port.counters(iface)
+out["raw_counters"] = counters.read(iface)  # the supervisor's pyroute2-free reader
 print(json.dumps(out))
 """
 
@@ -77,7 +78,9 @@ def test_counters_count_received_packets(tmp_path, sensor_ns, injector_ns, mirro
     before = step(sensor_ns, "apply", mirror, record)["counters"]
     assert before["promisc"] is True and before["link"] == "up"
     python_in(injector_ns, SEND, mirror_link.feed, "25")
-    after = step(sensor_ns, "show", mirror, record)["counters"]
+    shown = step(sensor_ns, "show", mirror, record)
+    after = shown["counters"]
+    assert shown["raw_counters"] == after
     assert after["rx_packets"] - before["rx_packets"] == 25
     assert after["rx_bytes"] - before["rx_bytes"] == 25 * 100
     # No protocol (and no capture, softflowd is not running) takes ethertype 0x88b5: the
