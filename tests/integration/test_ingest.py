@@ -1,0 +1,134 @@
+"""Ingest of flow files written by the real collector: RRD values, top lists, restart, quarantine.
+
+Uses the real softflowd (offline, -r), nfcapd and nfdump on loopback; root is not needed.
+"""
+
+import os
+import shutil
+import sqlite3
+
+import pytest
+
+from appliance.config.schema import Collector, Config, Ingest, Storage
+from appliance.paths import Paths
+from appliance.trends import readers, rrd
+from appliance.trends.groups import rrd_path
+from appliance.trends.ingest import IngestWorker
+from bench.ingest import collect, write_pcap
+
+STEP = 60
+START = 1795788000  # 2026-11-27 14:00 UTC; names below are this minute and the next ones
+NAMES = ["nfcapd.202611271400", "nfcapd.202611271401", "nfcapd.202611271402"]
+
+pytestmark = pytest.mark.skipif(not all(os.path.exists(t) for t in
+                                        ("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump")),
+                                reason="needs Debian packages softflowd and nfdump")
+
+
+@pytest.fixture(scope="module")
+def real_file(tmp_path_factory):
+    """One flow file written by nfcapd from softflowd's export of a generated pcap, with its truth."""
+    work = tmp_path_factory.mktemp("collect")
+    truth = write_pcap(str(work / "in.pcap"), 500, packets_per_flow=2, start=START)
+    files = collect(str(work / "in.pcap"), str(work / "flows"))
+    assert len(files) == 1, files
+    return files[0], truth
+
+
+class Recorder:
+    def __init__(self):
+        self.intervals = []
+
+    def on_interval(self, interval):
+        self.intervals.append(interval)
+
+
+def _setup(tmp_path, real_file, names):
+    cfg = Config(storage=Storage(dir=str(tmp_path / "data"), runtime_dir=str(tmp_path / "run")),
+                 collector=Collector(rotate=STEP),
+                 ingest=Ingest(channels={"lan": "net 10.0.0.0/16"}, top_n=5))
+    paths = Paths.of(cfg)
+    os.makedirs(paths.flows)
+    for name in names:
+        shutil.copy(real_file[0], os.path.join(paths.flows, name))
+    return cfg, paths
+
+
+def _counted(paths, group, ds):
+    """Return the per-interval counts stored in a group's finest archive (rate x step)."""
+    (t0, _t1, step), names, rows = rrd.fetch(rrd_path(paths, group), START - 120, START + 600, 1000)
+    i = names.index(ds)
+    return {t0 + (n + 1) * step: round(r[i] * step) for n, r in enumerate(rows) if r[i]}
+
+
+def test_rrd_holds_the_flows_the_collector_wrote(tmp_path, real_file):
+    cfg, paths = _setup(tmp_path, real_file, NAMES[:1])
+    rec = Recorder()
+    worker = IngestWorker(cfg, paths, listeners=[rec], clock=lambda: START + 300)
+    worker.start()
+    worker.poll(0)
+    worker.stop()
+    truth = real_file[1]
+    end = START + STEP
+    assert _counted(paths, "protocol", "tcp_f") == {end: truth[6][0]}
+    assert _counted(paths, "protocol", "udp_p") == {end: truth[17][1]}
+    assert _counted(paths, "protocol", "icmp6_b") == {end: truth[58][2]}
+    assert _counted(paths, "total", "all_f") == {end: sum(t[0] for t in truth.values())}
+    # every flow lands in exactly one service or in other
+    svc = sum(_counted(paths, "service", f"{n}_f").get(end, 0) for n in readers.groups(cfg)["service"])
+    assert svc == sum(t[0] for t in truth.values())
+    # the lan channel (IPv4 10.0/16 sources) sees the IPv4 flows only, never the IPv6 ones
+    assert _counted(paths, "channel:lan", "icmp6_f") == {}
+    assert _counted(paths, "channel:lan", "tcp_f") == {end: truth[6][0]}
+    assert [(i.start.timestamp(), i.end.timestamp()) for i in rec.intervals] == [(START, end)]
+    ports = readers.top(cfg, paths, "ports", START, end, n=20)
+    assert {"proto": "tcp", "port": 22} in [{"proto": r["proto"], "port": r["port"]} for r in ports]
+    assert all(r["proto"] in ("tcp", "udp") for r in ports)
+    assert readers.top(cfg, paths, "hosts", START, end)[0]["filter"].startswith("host ")
+    s = readers.series(cfg, paths, "protocol", "bits", START - 600, START + 600)
+    assert s["names"] == ["tcp", "udp", "icmp", "icmp6", "other"]
+    assert any(row[1] == pytest.approx(truth[6][2] * 8 / STEP) for row in s["rows"])
+    png = readers.graph_png(cfg, paths, "service", "packets", START - 600, START + 600,
+                            tz="Europe/Berlin")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_restart_resumes_without_counting_twice(tmp_path, real_file):
+    cfg, paths = _setup(tmp_path, real_file, NAMES[:1])
+    first = IngestWorker(cfg, paths, clock=lambda: START + 300)
+    first.start()
+    first.poll(0)
+    first.stop()
+    shutil.copy(real_file[0], os.path.join(paths.flows, NAMES[1]))
+    rec = Recorder()
+    again = IngestWorker(cfg, paths, listeners=[rec], clock=lambda: START + 400)
+    again.start()
+    again.poll(0)
+    again.poll(0)
+    status = again.status()
+    again.stop()
+    assert [os.path.basename(i.path) for i in rec.intervals] == [NAMES[1]]
+    assert status["files_done"] == 2 and status["pending"] == 0
+    flows = real_file[1][6][0]
+    assert _counted(paths, "protocol", "tcp_f") == {START + STEP: flows, START + 2 * STEP: flows}
+    con = sqlite3.connect(paths.database)
+    per_interval = con.execute("SELECT start, count(*) FROM top_entries WHERE kind='hosts' "
+                               "GROUP BY start").fetchall()
+    assert per_interval == [(START, 5), (START + STEP, 5)]
+
+
+def test_corrupt_file_is_quarantined_and_the_loop_goes_on(tmp_path, real_file):
+    cfg, paths = _setup(tmp_path, real_file, [NAMES[0], NAMES[2]])
+    with open(os.path.join(paths.flows, NAMES[1]), "wb") as f:
+        f.write(os.urandom(4096))
+    rec = Recorder()
+    worker = IngestWorker(cfg, paths, listeners=[rec], clock=lambda: START + 300)
+    worker.start()
+    worker.poll(0)
+    status = worker.status()
+    worker.stop()
+    assert [os.path.basename(i.path) for i in rec.intervals] == [NAMES[0], NAMES[2]]
+    assert os.listdir(paths.quarantine) == [NAMES[1]]
+    assert status["quarantined"] == 1 and NAMES[1] in status["last_quarantined"]
+    assert status["files_done"] == 2 and status["last_file"] == NAMES[2]
+    assert readers.ingest_state(cfg, paths, now=START + 300)["quarantined"] == 1
