@@ -14,6 +14,7 @@ from appliance.web.app import create_app
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
 # A real PNG header + IHDR is enough for the page; the image route passes bytes through.
+SMALL_PCAP_FLOWS = 7  # softflowd 1.1.0 -v 10 exports 7 records for tests/fixtures/nfdump/small.pcap
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
 
 
@@ -98,7 +99,8 @@ def flow_store(tmp_path_factory, fixture_path_session):
     """A data dir whose flows come from small.pcap through real softflowd and nfcapd."""
     from web import flowstore
     base = tmp_path_factory.mktemp("store")
-    flowstore.build(fixture_path_session("nfdump", "small.pcap"), str(base / "flows"), str(base))
+    flowstore.build(fixture_path_session("nfdump", "small.pcap"), str(base / "flows"), str(base),
+                    expect=SMALL_PCAP_FLOWS)
     return base
 
 

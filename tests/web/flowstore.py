@@ -15,11 +15,28 @@ def free_udp_port():
         return s.getsockname()[1]
 
 
+def udp_backlog(port):
+    """Return bytes waiting in the receive queue of the UDP socket bound to port (0 if none)."""
+    with open("/proc/net/udp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port:
+                return int(fields[4].split(":")[1], 16)
+    return 0
+
+
 def closed(flowdir):
     return [n for n in os.listdir(flowdir) if n.startswith("nfcapd.") and "current" not in n]
 
 
-def build(pcap, flowdir, runtime):
+def stored_flows(flowdir):
+    """Return how many flows nfdump counts in the closed files of flowdir."""
+    out = subprocess.run(["nfdump", "-R", flowdir, "-I"], capture_output=True, text=True,
+                         env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}).stdout
+    return sum(int(line.split()[1]) for line in out.splitlines() if line.startswith("Flows: "))
+
+
+def build(pcap, flowdir, runtime, expect=None):
     """Fill flowdir with the flows of pcap through softflowd and nfcapd; return closed files."""
     os.makedirs(flowdir, exist_ok=True)
     port = free_udp_port()
@@ -38,6 +55,8 @@ def build(pcap, flowdir, runtime):
         # softflowd 1.1.0 was seen blocking in accept() on it instead of reading the capture.
         # -B: a softflowd -r burst overflows a default socket buffer (pitfalls.md).
         # Flows become readable only when nfcapd closes its file (on rotation or SIGTERM).
+        # SIGTERM before nfcapd has read the export datagrams loses them (seen under load).
+        wait_until(lambda: udp_backlog(port) == 0, 10, what="nfcapd to read the export")
         wait_until(lambda: collector.poll() is None, 1, what="nfcapd running")
         collector.send_signal(signal.SIGTERM)
         collector.wait(timeout=15)
@@ -45,7 +64,11 @@ def build(pcap, flowdir, runtime):
         if collector.poll() is None:
             collector.kill()
             collector.wait()
-    return wait_until(lambda: closed(flowdir), 10, what="a closed flow file")
+    files = wait_until(lambda: closed(flowdir), 10, what="a closed flow file")
+    if expect is not None:
+        got = stored_flows(flowdir)
+        assert got == expect, f"the collector stored {got} flows of {pcap}, not {expect}"
+    return files
 
 
 def ingest(cfg, paths):

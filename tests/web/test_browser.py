@@ -27,7 +27,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 def server(tmp_path_factory, fixture_path_session):
     from web import flowstore
     base = tmp_path_factory.mktemp("browser")
-    flowstore.build(fixture_path_session("nfdump", "small.pcap"), str(base / "flows"), str(base))
+    flowstore.build(fixture_path_session("nfdump", "small.pcap"), str(base / "flows"), str(base),
+                    expect=7)
     config = write_config(str(base / "spanflow.toml"), str(base))
     cfg = load([config])
     state = flowstore.ingest(cfg, Paths.of(cfg))
