@@ -1,5 +1,6 @@
 """A supervised child process: restart with exponential backoff, stop by its own PID only."""
 
+import ctypes
 import datetime
 import logging
 import os
@@ -15,10 +16,19 @@ def iso(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat(timespec="seconds")
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    # If spanflow run itself is killed (-9, OOM), its children must not live on holding the
+    # collector port and the capture: the kernel sends them SIGTERM when we die.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def spawn(argv, env):
     """Start argv with env added to ours, in its own session so a terminal's ^C reaches us first."""
     return subprocess.Popen(argv, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_die_with_parent)
 
 
 def describe(code):

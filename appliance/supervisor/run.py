@@ -122,10 +122,10 @@ class Supervisor:
 
 def run(cfg, paths, components):
     """Run until SIGTERM/SIGINT; return 0 after a clean, reverse-order stop."""
-    preflight(cfg, paths)
     sup = Supervisor(components, paths.status)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, sup.request_stop)
+        signal.signal(sig, sup.request_stop)  # before anything changes, so a stop is never lost
+    preflight(cfg, paths)
     sup.start()
     try:
         sup.state = "running"

@@ -119,7 +119,8 @@ class Sensor:
 
     def running(self):
         st = self.status()
-        return st.get("state") == "running" and st.get("probe", {}).get("state") == "running"
+        return (st.get("pid") == self.proc.pid and st.get("state") == "running"
+                and st.get("probe", {}).get("state") == "running")
 
     def output(self):
         self.log.seek(0)
@@ -252,3 +253,19 @@ def test_collector_port_in_use_leaves_nothing_configured(tmp_path, sensor_ns, mi
     shown, v6 = link(sensor_ns, mirror_link.mirror)
     assert "PROMISC" not in shown and v6 == "0"
     assert not os.path.exists(tmp_path / "run" / "mirror.json")
+
+
+def test_crash_of_run_ends_children_and_next_start_restores(sensor, sensor_ns, mirror_link):
+    iface = mirror_link.mirror
+    sensor_ns.run("ip", "addr", "add", "192.0.2.8/24", "dev", iface)
+    first = sensor(allow=True)
+    children = [first.status()[n]["pid"] for n in ("collector", "probe")]
+    first.proc.kill()  # SIGKILL to our own `spanflow run`: no finally, no restore
+    first.proc.wait(10)
+    wait_until(lambda: not any(os.path.exists(f"/proc/{p}") for p in children), 10,
+               what="children to die with their parent")
+    assert "PROMISC" in link(sensor_ns, iface)[0]  # left configured by the crash
+    second = sensor(allow=True)
+    assert second.stop() == 0
+    after, v6 = link(sensor_ns, iface)
+    assert "PROMISC" not in after and "inet 192.0.2.8/24" in after and v6 == "0"
