@@ -1,8 +1,10 @@
 """Run an installed systemd unit's ExecStart without systemd, under the unit's own credentials.
 
 PID 1 is not systemd on the test machines (pitfalls.md), so the package tier reads the shipped
-unit and applies what it can of it with setpriv: User=, Group=, CapabilityBoundingSet=,
-NoNewPrivileges= and UMask=. A command that needs a capability the unit does not grant fails here.
+unit and applies what it can of it: User=, Group=, CapabilityBoundingSet=, NoNewPrivileges= and
+UMask= with setpriv; ProtectSystem=strict, ReadWritePaths= and PrivateTmp= with a private mount
+namespace where / is read-only. A command that needs a capability or a writable path the unit does
+not grant fails here as it would under systemd.
 """
 
 import shlex
@@ -31,10 +33,24 @@ def bounding_set(caps):
     return ",".join(["-all"] + ["+" + n for n in names])
 
 
+def confinement(keys):
+    """Return the argv prefix that makes the file system as read-only as ProtectSystem=strict."""
+    if keys.get("ProtectSystem") != "strict":
+        return []
+    steps = ["set -e"]
+    if keys.get("PrivateTmp") == "yes":
+        steps += [f"mount -t tmpfs -o mode=1777 tmpfs {d}" for d in ("/tmp", "/var/tmp")]
+    # each writable path becomes its own mount first, so the read-only remount of / spares it
+    steps += [f"mount --bind {p} {p}" for p in keys.get("ReadWritePaths", "").split()]
+    steps += ["mount -o remount,bind,ro /", 'exec "$@"']
+    # the mounts need CAP_SYS_ADMIN, so they happen before setpriv drops it
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "; ".join(steps), "sh"]
+
+
 def command(unit):
     """Return (argv, umask) that start unit's ExecStart the way its [Service] section says."""
     keys = service_section(unit)
-    argv = ["setpriv"]
+    argv = confinement(keys) + ["setpriv"]
     if keys.get("User"):
         argv += ["--reuid", keys["User"], "--init-groups"]
     else:
