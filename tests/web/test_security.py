@@ -111,3 +111,16 @@ def test_csrf_guards_posts(state):
 
 def test_huge_body_is_refused(client):
     assert client.post("/search", data="x" * 200_000).status_code in (405, 413)
+
+
+def test_templates_need_no_inline_code_under_the_csp():
+    import glob
+    import os
+
+    import appliance.web
+    folder = os.path.join(os.path.dirname(appliance.web.__file__), "templates")
+    for path in glob.glob(os.path.join(folder, "*.html")):
+        text = open(path).read()
+        for banned in ("<script", "style=", "onclick=", "onload=", "javascript:", "http://",
+                       "https://"):
+            assert banned not in text, (path, banned)
