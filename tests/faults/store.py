@@ -14,16 +14,17 @@ from appliance.trends import readers
 CONFIG = """
 [collector]
 rotate = {rotate}
+{collector}
 [storage]
 dir = "{data}"
 runtime_dir = "{runtime}"
 """
 
 
-def make(tmp_path, rotate=60):
+def make(tmp_path, rotate=60, collector=""):
     """Write a config for a store under tmp_path; return (config path, cfg, paths)."""
     path = tmp_path / "spanflow.toml"
-    path.write_text(CONFIG.format(rotate=rotate, data=tmp_path / "data",
+    path.write_text(CONFIG.format(rotate=rotate, collector=collector, data=tmp_path / "data",
                                   runtime=tmp_path / "run"))
     os.makedirs(tmp_path / "run", exist_ok=True)
     cfg = load([str(path)])
