@@ -90,6 +90,9 @@ def test_installed_units_capture_a_flow_the_web_api_shows(units, sensor_ns, inje
     # the page itself renders from the installed templates, as user spanflow
     status, page = fetch(sensor_ns, f"http://127.0.0.1:{port}/")
     assert status == 200 and "</html>" in page.lower(), page[-2000:]
+    # the web (user spanflow, no write access) reads the sensor's WAL-mode SQLite: top hosts
+    top = f"http://127.0.0.1:{port}/api/top?kind=hosts"
+    wait_until(lambda: "10.99.0.2" in fetch(sensor_ns, top)[1], 30, what="the host in /api/top")
     # Group= in spanflow.service is what lets spanflow-web (user spanflow) read the flow files
     assert run("stat", "-c", "%G", files[0]).stdout.strip() == "spanflow"
 
