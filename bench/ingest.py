@@ -169,8 +169,8 @@ def main():
     worker = IngestWorker(cfg, paths)
     worker.start()
     ingest_s, _ = _time(lambda: worker.poll(time.time()))
-    worker.stop()
     st = worker.status()
+    worker.stop()
     assert st["files_done"] == 1, st
     print(f"flow file: {flowfile} ({nflows} flows)")
     print(f"nfdump -o csv > /dev/null: {dump_s:.2f} s")
