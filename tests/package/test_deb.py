@@ -58,6 +58,9 @@ def test_shipped_config_checks_and_units_verify(installation):
         verify = run("systemd-analyze", "verify", *units)
         assert verify.returncode == 0 and not verify.stderr.strip(), verify.stderr
     assert run("stat", "-c", "%U %G %a", "/var/lib/spanflow").stdout.split() == ["root", "spanflow", "750"]
+    # upgrades keep local edits of the shipped files: dpkg tracks them as conffiles
+    conffiles = run("dpkg-query", "-W", "-f=${Conffiles}", "spanflow").stdout
+    assert " /etc/spanflow/spanflow.toml " in conffiles, conffiles
 
 
 def probe_running():
