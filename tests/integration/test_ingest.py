@@ -132,3 +132,29 @@ def test_corrupt_file_is_quarantined_and_the_loop_goes_on(tmp_path, real_file):
     assert status["quarantined"] == 1 and NAMES[1] in status["last_quarantined"]
     assert status["files_done"] == 2 and status["last_file"] == NAMES[2]
     assert readers.ingest_state(cfg, paths, now=START + 300)["quarantined"] == 1
+
+
+class Broken:
+    def on_interval(self, interval):
+        raise ValueError("boom")
+
+
+def test_a_broken_listener_is_counted_and_others_still_hear(tmp_path, real_file):
+    cfg, paths = _setup(tmp_path, real_file, NAMES[:2])
+    rec = Recorder()
+    worker = IngestWorker(cfg, paths, listeners=[Broken(), rec], clock=lambda: START + 300)
+    worker.start()
+    worker.poll(0)
+    status = worker.status()
+    worker.stop()
+    assert len(rec.intervals) == 2
+    assert status["errors"] == 2 and "listener Broken: boom" in status["last_error"]
+    assert status["files_done"] == 2
+
+
+def test_layout_change_stops_start_with_a_clear_error(tmp_path, real_file):
+    cfg, paths = _setup(tmp_path, real_file, [])
+    IngestWorker(cfg, paths).start()
+    changed = Config(storage=cfg.storage, collector=Collector(rotate=2), ingest=cfg.ingest)
+    with pytest.raises(rrd.LayoutError, match="collector.rotate=2 needs step 2s"):
+        IngestWorker(changed, paths).start()
