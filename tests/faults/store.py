@@ -10,6 +10,7 @@ import rrdtool
 from appliance.config import load
 from appliance.paths import Paths
 from appliance.trends import readers
+from appliance.trends.ingest import CLOSED  # noqa: F401  (the tests list closed files with it)
 
 CONFIG = """
 [collector]
