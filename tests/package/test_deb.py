@@ -63,6 +63,22 @@ def test_shipped_config_checks_and_units_verify(installation):
     assert " /etc/spanflow/spanflow.toml " in conffiles, conffiles
 
 
+def test_reinstall_keeps_the_user_and_local_settings(installation):
+    local = "/etc/spanflow/spanflow.d/zz-test-reinstall.toml"
+    with open(local, "w") as f:
+        f.write('[web]\nlisten = "127.0.0.1:8099"\n')
+    try:
+        uid = run("id", "-u", "spanflow").stdout
+        got = run("dpkg", "-i", installation.debs["spanflow"], timeout=300)
+        assert got.returncode == 0, got.stdout[-2000:] + got.stderr
+        assert run("id", "-u", "spanflow").stdout == uid
+        assert os.path.exists(local)
+        check = run("spanflow", "check-config")
+        assert check.returncode == 0 and local in check.stdout, check
+    finally:
+        os.unlink(local)
+
+
 def probe_running():
     try:
         with open("/run/spanflow/status.json") as f:
