@@ -70,7 +70,9 @@ class Network:
             switch = LinuxBridge
         self.net = Mininet(topo=topo.OfficeTopo(switch_name=self.switch_name), switch=switch,
                            controller=None, autoSetMacs=True, autoStaticArp=False, waitConnected=False)
-        self.record("pids", {str(h.pid): cmdline(h.pid) for h in self.net.hosts})
+        self.record("pids", {str(h.pid): started(h.pid) for h in self.net.hosts})
+        # The hosts' namespaces: whatever runs in them after a crash is ours, whatever its name.
+        self.record("netns", [os.readlink(f"/proc/{h.pid}/ns/net") for h in self.net.hosts])
         self.net.start()
         for host in self.net.hosts:
             # IPv4 only: IPv6 housekeeping (RS, MLD, DAD) would add flows nobody sent on purpose.
@@ -106,7 +108,8 @@ class Network:
             subprocess.run([OVS_CTL, "stop"], capture_output=True)
 
 
-def cmdline(pid):
-    """Return a process's command line as the state file records it."""
-    with open(f"/proc/{pid}/cmdline", "rb") as f:
-        return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+def started(pid):
+    """Return a process's start time in clock ticks: with the PID it names one process for good
+    (PIDs get reused, and exec changes the command line)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])

@@ -10,7 +10,7 @@ import uuid
 from . import report, state, stored, topo
 from .agents import CLIENTS, SERVICES, Agents
 from .errors import LabError
-from .network import Network, check_switch_name, check_switch_tools, cmdline
+from .network import Network, check_switch_name, check_switch_tools, started
 from .sensor import PY, REPO, Sensor, appliance_has, child_env, write_run_config
 from .traffic import ssh
 from .traffic.ledger import read
@@ -53,7 +53,8 @@ class Run:
         self.switch, self.scenarios, self.seed = switch, list(scenarios), seed
         self.run_dir = os.path.join(state.RUN_ROOT, self.id)
         self.data_dir = os.path.join(state.DATA_ROOT, self.id)
-        self.state = {"owner": os.getpid(), "owner_cmd": cmdline(os.getpid()), "pids": {}}
+        self.state = {"owner": os.getpid(), "owner_started": started(os.getpid()),
+                      "pids": {}}
         self.network = Network(switch, "sfl" + uuid.uuid4().hex[:4], self._record)
         self.sensor = self.agents = self.web = self.sshd = None
         self.configs = None
@@ -64,7 +65,7 @@ class Run:
         state.save(self.run_dir, self.state)
 
     def _record_pid(self, pid):
-        self.state["pids"][str(pid)] = cmdline(pid)
+        self.state["pids"][str(pid)] = started(pid)
         state.save(self.run_dir, self.state)
 
     def start(self):

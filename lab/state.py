@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import subprocess
+import time
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,11 @@ def _alive(pid):
         return True
 
 
-def _cmdline(pid):
+def _started(pid):
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
         return None
 
 
@@ -53,19 +54,49 @@ def leftovers():
                 state = json.load(f)
         except (OSError, ValueError):
             continue
-        if not _alive(state.get("owner", 0)) or _cmdline(state["owner"]) != state.get("owner_cmd"):
+        if _started(state.get("owner", 0)) != state.get("owner_started"):
             found.append((os.path.dirname(path), state))
     return found
 
 
+def _netns(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
+
+
+def _ours(state):
+    """Return the PIDs a dead run left: recorded ones still running their recorded command, and
+    every process inside the network namespaces of its recorded Mininet hosts."""
+    pids = {int(p) for p, start in state.get("pids", {}).items() if _started(int(p)) == start}
+    spaces = set(state.get("netns", [])) - {None, _netns(os.getpid())}
+    if spaces:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and _netns(int(entry)) in spaces:
+                pids.add(int(entry))
+    return pids
+
+
+def _end(pids):
+    """SIGTERM (spanflow run then stops its own children), then SIGKILL what is left."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.2)  # polling the processes' exit, bounded by the deadline
+    for pid in pids:
+        if _alive(pid):
+            log.info("killing leftover process %s", pid)
+            os.kill(pid, signal.SIGKILL)
+
+
 def remove(run_dir, state):
     """Remove exactly what a dead run recorded: its processes, interfaces and OVS bridge."""
-    for pid, cmd in state.get("pids", {}).items():
-        pid = int(pid)
-        # Only if the PID still runs the command we started (PIDs get reused).
-        if _alive(pid) and _cmdline(pid) == cmd:
-            log.info("killing leftover process %s (%s)", pid, cmd[:60])
-            os.kill(pid, signal.SIGKILL)
+    _end(_ours(state))
     if state.get("ovs_bridge"):
         subprocess.run(["ovs-vsctl", "--if-exists", "del-br", state["ovs_bridge"]],
                        capture_output=True)

@@ -44,11 +44,18 @@ def lab(*args, timeout=240):
 def leftovers(state):
     """Return what a closed run recorded that still exists: live PIDs, links."""
     alive = []
-    for pid, cmd in state.get("pids", {}).items():
+    for pid, start in state.get("pids", {}).items():
         try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if f.read().replace(b"\0", b" ").decode(errors="replace").strip() == cmd:
-                    alive.append(f"pid {pid} ({cmd[:50]})")
+            with open(f"/proc/{pid}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[19]) == start:
+                    alive.append(f"pid {pid}")
+        except OSError:
+            pass
+    spaces = set(state.get("netns", []))
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.readlink(f"/proc/{entry}/ns/net") in spaces:
+                alive.append(f"pid {entry} in a lab namespace")
         except OSError:
             pass
     links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout

@@ -54,6 +54,7 @@ def test_web_port_in_use_is_one_line():
 @pytest.mark.lab
 def test_leftovers_of_a_crashed_run_are_removed_by_recorded_name():
     from lab import state
+    from lab.network import started
     run_dir = os.path.join(state.RUN_ROOT, "test-" + uuid.uuid4().hex[:6])
     link = "sflt" + uuid.uuid4().hex[:5]
     os.makedirs(run_dir)
@@ -64,8 +65,8 @@ def test_leftovers_of_a_crashed_run_are_removed_by_recorded_name():
         dead_owner = subprocess.Popen(["true"])
         dead_owner.wait()
         with open(os.path.join(run_dir, "state.json"), "w") as f:
-            json.dump({"owner": dead_owner.pid, "owner_cmd": "gone", "links": [link],
-                       "pids": {str(sleeper.pid): "sleep 300"}}, f)
+            json.dump({"owner": dead_owner.pid, "owner_started": 1, "links": [link],
+                       "pids": {str(sleeper.pid): started(sleeper.pid)}}, f)
         assert state.clean_leftovers() >= 1
         assert sleeper.wait(timeout=10) != 0
         shown = subprocess.run(["ip", "link", "show", link], capture_output=True)

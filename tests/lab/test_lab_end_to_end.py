@@ -1,6 +1,7 @@
 """The lab end to end: baseline exact, every scenario found, a second run clean after the first."""
 
 import os
+import subprocess
 from datetime import datetime, timezone
 
 import pytest
@@ -102,3 +103,13 @@ def test_check_catches_a_wrong_host(first_run, tmp_path):
                timeout=60)
     assert done.rc == 1
     assert "wrong   cleartext_admin.host = 'ws1' (stored flows say: ws2)" in done.out
+
+
+def test_ovs_switch_mirror_is_exact_and_ovs_is_stopped_after(first_run):
+    ovs_was_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
+    result = lab("run", "--switch", "ovs", "--duration", "6", "--scenario", "port-scan")
+    assert result.rc == 0, result.out + result.err
+    assert all(result.rows[k]["ok"] for k in (*CRAFTED, "port-scan"))
+    assert leftovers(result.closed_state()) == []
+    ovs_is_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
+    assert ovs_is_up == ovs_was_up, "the lab must stop Open vSwitch only if it started it"
