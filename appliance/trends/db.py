@@ -23,7 +23,8 @@ def connect(path, readonly=False):
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         return con
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    con = sqlite3.connect(path, timeout=10)
+    # start() and the run loop may be on different threads; the loop never uses it concurrently
+    con = sqlite3.connect(path, timeout=10, check_same_thread=False)
     con.execute("PRAGMA journal_mode=WAL")
     con.executescript(SCHEMA)
     return con

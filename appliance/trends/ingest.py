@@ -161,5 +161,8 @@ class IngestWorker:
         from .readers import ingest_state  # one definition of the numbers for web, CLI and status
         if self.con is None:
             return {"state": self.state}
-        return {"state": self.state, **ingest_state(self.cfg, self.paths, con=self.con,
-                                                    now=self.clock())}
+        try:
+            return {"state": self.state, **ingest_state(self.cfg, self.paths, con=self.con,
+                                                        now=self.clock())}
+        except Exception as exc:  # the snapshot must always be written; show why it is short
+            return {"state": self.state, "error": f"cannot read ingest state: {exc}"}
