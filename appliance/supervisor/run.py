@@ -47,6 +47,12 @@ def check_port_free(listen):
             what = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc})"
             raise ToolError(f"collector address {listen} (UDP) {what}; stop what listens there "
                             "or set [collector] listen") from None
+        try:
+            s.connect((host, port_no))
+        except OSError as exc:
+            # Seen in a fresh namespace: softflowd then dies at once with "Network is unreachable".
+            raise ToolError(f"the probe cannot reach the collector at {listen} ({exc.strerror}); "
+                            "bring loopback up (ip link set lo up)") from None
 
 
 def check_tool(argv, package):

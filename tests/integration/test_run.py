@@ -269,3 +269,12 @@ def test_crash_of_run_ends_children_and_next_start_restores(sensor, sensor_ns, m
     assert second.stop() == 0
     after, v6 = link(sensor_ns, iface)
     assert "PROMISC" not in after and "inet 192.0.2.8/24" in after and v6 == "0"
+
+
+def test_loopback_down_is_refused_before_any_change(tmp_path, sensor_ns, mirror_link):
+    sensor_ns.run("ip", "link", "set", "lo", "down")
+    code, err = refused(tmp_path, sensor_ns, mirror_link.mirror)
+    assert code == 1
+    assert err == ("spanflow: the probe cannot reach the collector at 127.0.0.1:9995 (Network is "
+                   "unreachable); bring loopback up (ip link set lo up)\n")
+    assert "PROMISC" not in link(sensor_ns, mirror_link.mirror)[0]

@@ -1,5 +1,6 @@
 """The run loop without root: start order, reverse stop, failed starts, snapshot, checks."""
 
+import json
 import socket
 
 import pytest
@@ -94,3 +95,30 @@ def test_unwritable_storage_and_missing_tool(tmp_path):
     with pytest.raises(ToolError, match="^/nonexistent/softflowd is missing; install the Debian "
                                         "package softflowd$"):
         run.check_tool(["/nonexistent/softflowd"], "softflowd")
+
+
+def status_config(tmp_path):
+    cfg = tmp_path / "spanflow.toml"
+    cfg.write_text(f'[storage]\ndir = "{tmp_path}/data"\nruntime_dir = "{tmp_path}/run"\n')
+    (tmp_path / "run").mkdir()
+    return str(cfg)
+
+
+def test_status_reads_the_snapshot_and_flags_a_stopped_run(tmp_path, capsys):
+    from appliance.cli.main import main
+
+    cfg = status_config(tmp_path)
+    assert main(["status", "--config", cfg]) == 1
+    assert "no status snapshot at" in capsys.readouterr().err
+    data = {"version": 1, "updated": run.utcnow(), "started": run.utcnow(), "pid": 42,
+            "state": "running", "probe": {"state": "running", "pid": 7, "restarts": 2,
+                                          "last_exit": {"signal": "SIGKILL"}}}
+    snapshot.write(str(tmp_path / "run" / "status.json"), data)
+    assert main(["status", "--config", cfg]) == 0
+    out = capsys.readouterr().out
+    assert "probe: running, pid 7, restarts 2" in out and "SIGKILL" in out
+    assert main(["status", "--json", "--config", cfg]) == 0
+    assert json.loads(capsys.readouterr().out) == data
+    snapshot.write(str(tmp_path / "run" / "status.json"), dict(data, state="stopped"))
+    assert main(["status", "--config", cfg]) == 3
+    assert "NOT RUNNING" in capsys.readouterr().out
