@@ -78,8 +78,11 @@ class Child:
     """One supervised process; command() returns (argv, env) and is asked again at every start."""
 
     def __init__(self, name, command, clock=time.monotonic, wall=time.time, spawn=spawn,
-                 backoff=None, stop_timeout=5.0, prepare=None, periodic=()):
+                 backoff=None, stop_timeout=5.0, prepare=None, periodic=(), held=None):
         self.name, self.command, self.clock, self.wall = name, command, clock, wall
+        # held() -> how many records the process kept in memory at its last reading: what a
+        # crash loses, counted so the snapshot shows it (issue 7)
+        self.held, self.lost = held, 0
         self.spawn, self.backoff, self.stop_timeout = spawn, backoff or Backoff(), stop_timeout
         self.prepare, self.periodic = prepare, list(periodic)
         self.proc, self.state, self.restarts = None, "stopped", 0
@@ -106,6 +109,9 @@ class Child:
             ran_for = now - self.started
             self.last_exit = {**describe(self.proc.returncode), "at": iso(self.wall()),
                               "ran_for": round(ran_for, 1)}
+            if self.held:
+                self.last_exit["held"] = self.held() or 0
+                self.lost += self.last_exit["held"]
             delay = self.backoff.next(ran_for)
             log.warning("%s (pid %s) died after %.1fs: %s; restarting in %.0fs", self.name,
                         self.proc.pid, ran_for, self.last_exit["signal"] or
@@ -145,6 +151,8 @@ class Child:
         out = {"state": self.state, "pid": self.proc.pid if self.proc else None,
                "restarts": self.restarts, "last_exit": self.last_exit,
                "started": iso(self.started_wall) if self.started_wall else None}
+        if self.held:
+            out["lost_in_crashes"] = self.lost
         for job in self.periodic:
             out[job.key] = job.value
         return out

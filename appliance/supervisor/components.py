@@ -88,10 +88,10 @@ def probe(cfg, paths, clock=time.monotonic):
     def prepare():
         _remove_stale(paths.softflowd_pid)
 
+    stats = Periodic("statistics", PROBE_STATS_EVERY, lambda: control.statistics(paths))
     return Child("probe", lambda: probe_command.softflowd_command(cfg, paths, cfg.mirror.interface),
-                 clock=clock, prepare=prepare,
-                 periodic=[Periodic("statistics", PROBE_STATS_EVERY,
-                                    lambda: control.statistics(paths))])
+                 clock=clock, prepare=prepare, periodic=[stats],
+                 held=lambda: (stats.value or {}).get("active_flows"))
 
 
 def build(cfg, paths, clock=time.monotonic):
