@@ -3,18 +3,22 @@
 Uses the real softflowd (offline, -r), nfcapd and nfdump on loopback; root is not needed.
 """
 
+import glob
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 
 import pytest
 
 from appliance.config.schema import Collector, Config, Ingest, Storage
 from appliance.paths import Paths
-from appliance.trends import readers, rrd
+from appliance.trends import queries, readers, rrd
 from appliance.trends.groups import rrd_path
-from appliance.trends.ingest import IngestWorker
-from bench.ingest import collect, write_pcap
+from appliance.trends.ingest import IngestWorker, pending
+from bench.ingest import _free_udp_port, _replay, _wait_bound, collect, write_pcap
+from support.wait import wait_until
 
 STEP = 60
 START = 1795788000  # 2026-11-27 14:00 UTC; names below are this minute and the next ones
@@ -158,3 +162,42 @@ def test_layout_change_stops_start_with_a_clear_error(tmp_path, real_file):
     changed = Config(storage=cfg.storage, collector=Collector(rotate=2), ingest=cfg.ingest)
     with pytest.raises(rrd.LayoutError, match="collector.rotate=2 needs step 2s"):
         IngestWorker(changed, paths).start()
+
+
+def test_rotating_collector_files_are_ingested_in_order_at_a_two_second_step(tmp_path):
+    cfg, paths = _setup(tmp_path, (None,), [])
+    cfg = Config(storage=cfg.storage, collector=Collector(rotate=2), ingest=cfg.ingest)
+    truth = [write_pcap(str(tmp_path / f"{n}.pcap"), 40 + 20 * n, seed=n) for n in (1, 2)]
+    port = _free_udp_port()
+    nfcapd = subprocess.Popen(["/usr/bin/nfcapd", "-w", paths.flows, "-b", "127.0.0.1", "-p",
+                               str(port), "-t", "2"], env={"TZ": "UTC"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def closed_with_flows():
+        return [n for n in pending(paths.flows, "")
+                if queries._breakdown(os.path.join(paths.flows, n)).total.flows]
+
+    try:
+        _wait_bound(port)
+        for n in (1, 2):
+            _replay(str(tmp_path / f"{n}.pcap"), str(tmp_path / f"ctl{n}"),
+                    str(tmp_path / f"pid{n}"), port, 60)
+            wait_until(lambda: len(closed_with_flows()) >= n, 15, what=f"closed file {n}")
+    finally:
+        nfcapd.send_signal(signal.SIGTERM)
+        nfcapd.wait(timeout=30)
+    rec = Recorder()
+    worker = IngestWorker(cfg, paths, listeners=[rec])
+    worker.start()
+    worker.poll(0)
+    status = worker.status()
+    worker.stop()
+    names = [os.path.basename(i.path) for i in rec.intervals]
+    assert names == sorted(names) and len(names) >= 2 and len(names[0]) == len("nfcapd.") + 14
+    assert status["files_done"] == len(glob.glob(os.path.join(paths.flows, "nfcapd.2*")))
+    assert all((i.end - i.start).total_seconds() == 2 for i in rec.intervals)
+    first, last = rec.intervals[0].start.timestamp(), rec.intervals[-1].end.timestamp()
+    (_t0, _t1, step), ds, rows = rrd.fetch(rrd_path(paths, "total"), first - 10, last + 10, 1000)
+    assert step == 2
+    stored = sum(round((r[ds.index("all_f")] or 0) * step) for r in rows)
+    assert stored == sum(sum(v[0] for v in t.values()) for t in truth)
