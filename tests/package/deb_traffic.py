@@ -42,7 +42,7 @@ def fetch(sensor_ns, url):
     got = python_in(sensor_ns, "import sys, urllib.request, urllib.error\n"
                     "try:\n r = urllib.request.urlopen(sys.argv[1], timeout=5)\n"
                     "except urllib.error.HTTPError as e:\n r = e\n"
-                    "print(r.status); sys.stdout.write(r.read().decode())", url, check=False)
+                    "print(r.status); sys.stdout.write(r.read().decode(errors='replace'))", url, check=False)
     status, _, body = got.stdout.partition("\n")
     return (int(status), body) if got.returncode == 0 else (0, got.stderr)
 

@@ -112,6 +112,10 @@ def test_installed_units_capture_a_flow_the_web_api_shows(units, sensor_ns, inje
     # the web (user spanflow, no write access) reads the sensor's WAL-mode SQLite: top hosts
     top = f"http://127.0.0.1:{port}/api/top?kind=hosts"
     wait_until(lambda: "10.99.0.2" in fetch(sensor_ns, top)[1], 30, what="the host in /api/top")
+    # a graph renders from the sensor's RRD files under the web unit's confinement
+    groups = json.loads(fetch(sensor_ns, f"http://127.0.0.1:{port}/api/groups")[1])["groups"]
+    status, png = fetch(sensor_ns, f"http://127.0.0.1:{port}/graphs/{sorted(groups)[0]}/bits.png")
+    assert status == 200 and png[1:4] == "PNG", png[:500]
     # Group= in spanflow.service is what lets spanflow-web (user spanflow) read the flow files
     assert run("stat", "-c", "%G", files[0]).stdout.strip() == "spanflow"
 
