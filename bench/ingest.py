@@ -171,6 +171,9 @@ def main():
     ingest_s, _ = _time(lambda: worker.poll(time.time()))
     st = worker.status()
     worker.stop()
+    shutil.rmtree(data)
+    if not args.keep:
+        shutil.rmtree(work)
     assert st["files_done"] == 1, st
     print(f"flow file: {flowfile} ({nflows} flows)")
     print(f"nfdump -o csv > /dev/null: {dump_s:.2f} s")
