@@ -15,7 +15,7 @@ from appliance.config import load
 from appliance.paths import Paths
 from appliance.query import flows
 from appliance.supervisor import snapshot
-from support.netns import ROOT, python_in
+from support.netns import ROOT, Netns, ip, python_in, unique
 from support.wait import wait_until
 
 pytestmark = pytest.mark.root
@@ -271,10 +271,19 @@ def test_crash_of_run_ends_children_and_next_start_restores(sensor, sensor_ns, m
     assert "PROMISC" not in after and "inet 192.0.2.8/24" in after and v6 == "0"
 
 
-def test_loopback_down_is_refused_before_any_change(tmp_path, sensor_ns, mirror_link):
-    sensor_ns.run("ip", "link", "set", "lo", "down")
-    code, err = refused(tmp_path, sensor_ns, mirror_link.mirror)
-    assert code == 1
-    assert err == ("spanflow: the probe cannot reach the collector at 127.0.0.1:9995 (Network is "
-                   "unreachable); bring loopback up (ip link set lo up)\n")
-    assert "PROMISC" not in link(sensor_ns, mirror_link.mirror)[0]
+def test_fresh_namespace_without_loopback_is_refused(tmp_path):
+    # Only a namespace whose lo was never up shows it: softflowd would die with
+    # "Network is unreachable" forever. The fixtures bring lo up, so this builds its own.
+    name, iface = unique("sfl"), unique("sfm")
+    ip("netns", "add", name)
+    try:
+        ip("-n", name, "link", "add", iface, "type", "veth", "peer", "name", unique("sff"))
+        ns = Netns.__new__(Netns)
+        ns.name = name
+        code, err = refused(tmp_path, ns, iface)
+        assert code == 1
+        assert err == ("spanflow: the probe cannot reach the collector at 127.0.0.1:9995 "
+                       "(Network is unreachable); bring loopback up (ip link set lo up)\n")
+        assert "PROMISC" not in link(ns, iface)[0]
+    finally:
+        ip("netns", "del", name, check=False)
