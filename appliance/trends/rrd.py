@@ -56,7 +56,8 @@ def _create_args(group, names, step, start):
     args += [f"RRA:{cf}:0.5:{pdp}:{rows}" for cf, pdp, rows in archives(step)]
     if group == HW_GROUP:
         season = max(2, 86400 // step)  # daily season; needs two seasons before FAILURES mean much
-        args.append(f"RRA:HWPREDICT:{season * 7}:0.1:0.0035:{season}")
+        keep = 7 if step >= 60 else 2  # a week of predictions; 2 days in the lab (18 MiB at 2 s)
+        args.append(f"RRA:HWPREDICT:{season * keep}:0.1:0.0035:{season}")
     return args
 
 
