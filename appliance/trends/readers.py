@@ -55,6 +55,28 @@ def series(cfg, paths, group, metric, start, end):
     return {"start": t0, "end": t1, "step": step, "names": names, "rows": out}
 
 
+def prediction(cfg, paths, metric, start, end):
+    """Return the total's Holt-Winters rows [t, observed, predicted, deviation, failure] (rates)."""
+    _names, path = _check(cfg, paths, group_plan.TOTAL, metric)
+    field, scale, _ = METRICS[metric]
+    ds = f"all_{rrd.SUFFIX[field]}"
+    # one row per step: the prediction archives exist only at the finest resolution
+    points = max(1, int((_epoch(end) - _epoch(start)) // cfg.collector.rotate))
+    by_cf = {}
+    for cf in ("HWPREDICT", "AVERAGE", "DEVPREDICT", "FAILURES"):
+        (t0, _t1, step), names, rows = rrd.fetch(path, _epoch(start), _epoch(end), points, cf)
+        i = names.index(ds)
+        by_cf[cf] = {t0 + (n + 1) * step: r[i] for n, r in enumerate(rows)}
+    out = []
+    for t in sorted(by_cf["HWPREDICT"]):  # CFs may come at different steps: align on time
+        obs, pred, dev, fail = (by_cf[cf].get(t) for cf in ("AVERAGE", "HWPREDICT", "DEVPREDICT",
+                                                              "FAILURES"))
+        out.append([t] + [None if v is None else v * scale for v in (obs, pred, dev)] +
+                   [None if fail is None else int(fail)])
+    return {"start": out[0][0] if out else None, "end": out[-1][0] if out else None,
+            "step": step, "rows": out}
+
+
 def graph_png(cfg, paths, group, metric, start, end, width=800, height=250, tz="UTC"):
     """Return a stacked PNG of a group's series, legend per series, time zone in the title."""
     names, path = _check(cfg, paths, group, metric)

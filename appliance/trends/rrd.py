@@ -125,11 +125,11 @@ def update(path, when, values):
         raise ToolError(f"cannot update {path}: {exc}") from None
 
 
-def fetch(path, start, end, points=800):
-    """Return ((start, end, step), ds names, rows) averaged at about `points` rows."""
+def fetch(path, start, end, points=800, cf="AVERAGE"):
+    """Return ((start, end, step), ds names, rows) of a CF at about `points` rows."""
     res = max(1, int((end - start) // points))
     try:
-        return rrdtool.fetch(path, "AVERAGE", "-s", str(int(start)), "-e", str(int(end)),
+        return rrdtool.fetch(path, cf, "-s", str(int(start)), "-e", str(int(end)),
                              "-r", str(res))
     except rrdtool.OperationalError as exc:
         raise ToolError(f"cannot read {path}: {exc}") from None

@@ -65,3 +65,36 @@ def test_unchanged_layout_is_ok_and_new_series_are_migrated(tmp_path):
     assert rrd.last(path) == T0  # history kept
     assert rrd.ensure(path, "service", ["rdp"], 60, T0) == "migrated"
     assert set(rrd.layout(path)[1]) == set(rrd.ds_names(["rdp"]))
+
+
+def test_holt_winters_flags_a_burst_after_three_daily_seasons(tmp_path):
+    import math
+    import random
+
+    import rrdtool
+
+    from appliance.config.schema import Config, Storage
+    from appliance.paths import Paths
+    from appliance.trends import readers
+    from appliance.trends.groups import rrd_path
+
+    cfg = Config(storage=Storage(dir=str(tmp_path), runtime_dir=str(tmp_path / "run")))
+    paths = Paths.of(cfg)
+    day = T0 // 86400 * 86400
+    path = rrd_path(paths, "total")
+    rrd.create(path, "total", ["all"], 60, day - 60)
+    burst = range(3 * 1440 + 600, 3 * 1440 + 620)
+    updates, rng = [], random.Random(4)
+    for i in range(3 * 1440 + 700):  # a daily curve with 10 % noise, then a 20-minute burst
+        v = int(6000 * (2 + math.sin(2 * math.pi * i / 1440)) * rng.uniform(0.9, 1.1))
+        v *= 10 if i in burst else 1
+        updates.append(f"{day + 60 * (i + 1)}:{v}:{v}:{v}")
+    for k in range(0, len(updates), 2000):
+        rrdtool.update(path, *updates[k:k + 2000])
+    p = readers.prediction(cfg, paths, "flows", day + 3 * 86400 + 500 * 60, day + 3 * 86400 + 690 * 60)
+    assert p["step"] == 60
+    quiet = [r for r in p["rows"] if r[0] < day + 3 * 86400 + 590 * 60]
+    loud = [r for r in p["rows"] if day + 3 * 86400 + 615 * 60 <= r[0] <= day + 3 * 86400 + 620 * 60]
+    assert quiet and all(r[4] == 0 for r in quiet)
+    assert all(r[4] == 1 for r in loud)
+    assert quiet[-1][2] == pytest.approx(quiet[-1][1], rel=0.1)  # prediction tracks the daily curve
