@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..config.checks import seconds_of
-from ..errors import SpanflowError
+from ..errors import ConfigError, FilterError, SpanflowError
+from ..query import filters
 from ..query.nfdump import NfdumpFailed
 from . import db, groups, queries, rrd
 
@@ -67,6 +68,19 @@ def rrd_values(numbers, names, group):
     return out
 
 
+def check_filters(cfg):
+    """Raise ConfigError naming every service/channel filter nfdump refuses (else each file fails)."""
+    problems = []
+    for section in ("services", "channels"):
+        for name, text in getattr(cfg.ingest, section).items():
+            try:
+                filters.check(text)
+            except FilterError as exc:
+                problems.append(f"ingest.{section}.{name}: {exc}")
+    if problems:
+        raise ConfigError(problems)
+
+
 class IngestWorker:
     """A `spanflow run` component: start(), stop(), poll(now), status()."""
 
@@ -76,7 +90,8 @@ class IngestWorker:
         self.next_expire, self.plan = 0, groups.plan(cfg)
 
     def start(self):
-        """Open the database and check (or create/migrate) every RRD file's layout."""
+        """Check the filters, open the database, check (or create/migrate) every RRD file."""
+        check_filters(self.cfg)
         self.con = db.connect(self.paths.database)
         step, first = self.cfg.collector.rotate, int(self.clock()) - 10 * 365 * 86400
         for group, names in self.plan.items():

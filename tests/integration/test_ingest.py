@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from appliance.config.schema import Collector, Config, Ingest, Storage
+from appliance.errors import ConfigError
 from appliance.paths import Paths
 from appliance.trends import queries, readers, rrd
 from appliance.trends.groups import rrd_path
@@ -201,3 +202,12 @@ def test_rotating_collector_files_are_ingested_in_order_at_a_two_second_step(tmp
     assert step == 2
     stored = sum(round((r[ds.index("all_f")] or 0) * step) for r in rows)
     assert stored == sum(sum(v[0] for v in t.values()) for t in truth)
+
+
+def test_a_filter_nfdump_refuses_stops_start_naming_the_key(tmp_path):
+    cfg = Config(storage=Storage(dir=str(tmp_path), runtime_dir=str(tmp_path / "run")),
+                 ingest=Ingest(channels={"guest": "net 10.20.0.0/16 and prot tcp"}))
+    with pytest.raises(ConfigError) as err:
+        IngestWorker(cfg, Paths.of(cfg)).start()
+    assert str(err.value).startswith("ingest.channels.guest: bad filter 'net 10.20.0.0/16 and prot")
+    assert not os.path.exists(Paths.of(cfg).database)  # nothing created before the check
