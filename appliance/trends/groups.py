@@ -3,6 +3,7 @@
 import os
 
 from .aggregate import PROTOCOLS
+from .rrd import SUFFIX
 
 TOTAL = "total"
 
@@ -19,3 +20,21 @@ def plan(cfg):
 def rrd_path(paths, group):
     """Return the RRD file of a group (channel:guest -> channel-guest.rrd)."""
     return os.path.join(paths.rrd, group.replace(":", "-") + ".rrd")
+
+
+def values(numbers, names, group):
+    """Return {ds: count} for one group's file from a file's FileNumbers."""
+    if group == TOTAL:
+        parts = {"all": numbers.protocols.total}
+    elif group == "protocol":
+        parts = numbers.protocols.protocols
+    elif group == "service":
+        parts = {n: b.total for n, b in numbers.services.items()}
+    else:
+        parts = numbers.channels[group.split(":", 1)[1]].protocols
+    out = {}
+    for name in names:
+        c = parts.get(name)
+        for metric, suffix in SUFFIX.items():
+            out[f"{name}_{suffix}"] = getattr(c, metric) if c else 0
+    return out

@@ -50,24 +50,6 @@ def pending(flows_dir, after):
     return sorted(n for n in names if CLOSED.match(n) and n > after)
 
 
-def rrd_values(numbers, names, group):
-    """Return {ds: count} for one group's file from a file's FileNumbers."""
-    if group == groups.TOTAL:
-        parts = {"all": numbers.protocols.total}
-    elif group == "protocol":
-        parts = numbers.protocols.protocols
-    elif group == "service":
-        parts = {n: b.total for n, b in numbers.services.items()}
-    else:
-        parts = numbers.channels[group.split(":", 1)[1]].protocols
-    out = {}
-    for name in names:
-        c = parts.get(name)
-        for metric, suffix in rrd.SUFFIX.items():
-            out[f"{name}_{suffix}"] = getattr(c, metric) if c else 0
-    return out
-
-
 def check_filters(cfg):
     """Raise ConfigError naming every service/channel filter nfdump refuses (else each file fails)."""
     problems = []
@@ -141,7 +123,7 @@ class IngestWorker:
             if last >= when:
                 db.bump(self.con, "rrd_skipped")
                 continue
-            values = rrd_values(numbers, names, group)
+            values = groups.values(numbers, names, group)
             if last < when - step:  # after a gap: zeros at the interval's start make it count fully
                 rrd.update(target, when - step, dict.fromkeys(values, 0))
             rrd.update(target, when, values)
@@ -166,7 +148,8 @@ class IngestWorker:
                 self._error(f"listener {type(listener).__name__}: {exc}")
 
     def _error(self, text):
-        log.warning("ingest error: %s", text)
+        # a failure that repeats every poll is logged once, and counted every time
+        (log.debug if text == self.last_error else log.warning)("ingest error: %s", text)
         self.errors += 1
         self.last_error = text
         db.bump(self.con, "errors", text=text)
