@@ -4,7 +4,6 @@ errors (bench/web_load.py runs the 30 s version and records p99 for docs/perform
 import os
 import sys
 
-
 from support.netns import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "bench"))

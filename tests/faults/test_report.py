@@ -1,0 +1,60 @@
+"""bench/report.py: real bench outputs (from a `bench/run --quick` on the team's machine) to
+markdown and plots."""
+
+import os
+import sys
+
+from support.netns import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import report  # noqa: E402
+
+IDLE = """idle, 5 s window on a quiet veth
+                             RSS MB   PSS MB   CPU %
+bare softflowd + nfcapd         7.1      3.0    0.00
+spanflow run                   46.8     27.6    0.40
+ratio spanflow/bare            6.60     9.35       -
+targets: RSS <= 60 MB (met), CPU <= 1% (met)
+"""
+INGEST = """flow file: /tmp/spanflow-bench-9nujdn9q/src/nfcapd.202611271900 (49986 flows)
+nfdump -o csv > /dev/null: 0.18 s
+spanflow ingest:           0.13 s
+ratio ingest/dump:         0.71x (faster than the dump)
+"""
+LOAD = """wrk, 50 connections, 5 s each; bare = waitress serving a constant page
+FIGURES {"web_load": {"seconds": 5, "connections": 50, "rows": [{"path": "/", "spanflow": \
+{"requests": 2028, "errors": 0, "rps": 403.57, "p50": 119.37, "p99": 240.99}, "bare": \
+{"requests": 37496, "errors": 0, "rps": 7484.69, "p50": 6.3, "p99": 36.1}}]}}
+"""
+
+
+def test_known_tables_give_rows_to_plot():
+    assert report.table_rows("idle", IDLE) == [("bare softflowd + nfcapd", 7.1),
+                                               ("spanflow run", 46.8)]
+    assert report.table_rows("ingest", INGEST) == [("nfdump -o csv > /dev/null", 0.18),
+                                                   ("spanflow ingest", 0.13)]
+    assert report.table_rows("web_load", LOAD) == [("spanflow /", 240.99), ("bare waitress", 36.1)]
+    assert report.table_rows("probe_live", IDLE) == []
+
+
+def test_ratio_lines_and_figures():
+    assert report.ratio_lines(INGEST) == ["ratio ingest/dump:         0.71x (faster than the dump)"]
+    assert report.ratio_lines(LOAD) == ["wrk 50 connections 5 s on /: 0 errors, 404 req/s, p99 "
+                                        "241.0 ms = 6.68x bare waitress (36.1 ms)"]
+
+
+def test_markdown_names_the_machine_and_shows_every_bench(tmp_path):
+    runs = [{"name": "idle", "argv": ["bench/idle.py"], "seconds": 17.2, "returncode": 0,
+             "output": IDLE},
+            {"name": "web_load", "argv": ["bench/web_load.py"], "seconds": 40, "returncode": 1,
+             "output": LOAD}]
+    images = {r["name"]: report.plot(r["name"], report.table_rows(r["name"], r["output"]),
+                                     str(tmp_path)) for r in runs}
+    assert images == {"idle": "idle.png", "web_load": "web_load.png"}
+    with open(tmp_path / "idle.png", "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    md = report.markdown({"CPUs (nproc)": 2, "kernel": "6.1"}, runs, images, "today")
+    assert "| CPUs (nproc) | 2 |" in md and "| kernel | 6.1 |" in md
+    assert "![idle](img/idle.png)" in md and "FAILED (exit 1)" in md
+    assert "| idle | ratio spanflow/bare            6.60     9.35       - |" in md
+    assert "FIGURES" not in md
