@@ -18,14 +18,15 @@ KEYS = {"hosts": ("host", None), "ports": ("proto", "port"), "conversations": ("
 
 
 def connect(path, readonly=False):
-    """Open the database (creating the tables unless read-only); WAL so the web reads while we write."""
+    """Open the database (creating the tables unless read-only)."""
     if readonly:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         return con
     os.makedirs(os.path.dirname(path), exist_ok=True)
     # start() and the run loop may be on different threads; the loop never uses it concurrently
     con = sqlite3.connect(path, timeout=10, check_same_thread=False)
-    con.execute("PRAGMA journal_mode=WAL")
+    # not WAL: a WAL reader must be able to create the -shm file, and the web runs unprivileged
+    con.execute("PRAGMA journal_mode=DELETE")
     con.executescript(SCHEMA)
     return con
 

@@ -65,3 +65,12 @@ def test_unknown_kind_names_the_allowed_ones(tmp_path):
         assert str(exc) == "unknown top list 'vlans': use hosts, ports or conversations"
     else:
         raise AssertionError("no error")
+
+
+def test_rollback_journal_so_unprivileged_readers_need_no_write_access(tmp_path):
+    # a WAL database cannot be opened read-only by a user who cannot create its -shm file
+    # (seen: "attempt to write a readonly database" for the web's user)
+    _cfg, paths = _paths(tmp_path)
+    db.connect(paths.database).close()
+    con = db.connect(paths.database, readonly=True)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
