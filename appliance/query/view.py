@@ -1,0 +1,73 @@
+"""Parse user times and render flow rows as a table, JSON or CSV (pure: no I/O)."""
+
+import csv
+import io
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+from ..errors import SpanflowError
+
+COLUMNS = ["first", "last", "duration", "proto", "proto_name", "src", "sport", "dst", "dport",
+           "icmp_type", "icmp_code", "packets", "bytes"]
+TOP_FIELDS = ("ip", "srcip", "dstip", "port", "srcport", "dstport", "proto", "srcnet", "dstnet")
+_AGO = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_time(text, now):
+    """Turn ISO-8601 (naive = UTC) or an age such as 90m, 2h, 1d (before now) into a UTC datetime."""
+    m = _AGO.match(text.strip())
+    if m:
+        return now - timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+    try:
+        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SpanflowError(f"bad time {text!r}: give ISO-8601 UTC such as 2026-11-27T10:00 "
+                            "or an age such as 90m, 12h, 2d") from None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def _endpoint(addr, port, proto):
+    if proto in (1, 58):
+        return addr
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def table(rows):
+    """Render rows as an aligned text table."""
+    head = ["first (UTC)", "dur s", "proto", "source", "destination", "packets", "bytes"]
+    lines = [head]
+    for r in rows:
+        proto = r["proto_name"]
+        if "icmp_type" in r:
+            proto += f" {r['icmp_type']}/{r['icmp_code']}"
+        lines.append([r["first"], f"{r['duration']:.3f}", proto,
+                      _endpoint(r["src"], r["sport"], r["proto"]),
+                      _endpoint(r["dst"], r["dport"], r["proto"]),
+                      str(r["packets"]), str(r["bytes"])])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+
+
+def as_json(result):
+    """Render a SearchResult as one JSON document."""
+    return json.dumps({"flows": result.rows, "truncated": result.truncated, "files": result.files},
+                      indent=2)
+
+
+def as_csv(rows, columns=COLUMNS):
+    """Render rows as CSV with a header line (empty cells where a key does not apply)."""
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return out.getvalue().rstrip("\n")
+
+
+def top_table(items, field):
+    """Render nfdump's top-N statistic as a text table."""
+    lines = [[field, "flows", "packets", "bytes"]]
+    lines += [[t["value"], str(t["flows"]), str(t["packets"]), str(t["bytes"])] for t in items]
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
