@@ -1,0 +1,48 @@
+"""Expire old flow files by age and size with nfexpire (measured usable in 1.7.1: docs/accuracy.md)."""
+
+import logging
+import os
+
+from ..config.checks import bytes_of, seconds_of
+from ..query import nfdump
+from .command import flow_dirs
+
+log = logging.getLogger(__name__)
+
+
+def expire_args(directory, max_age, max_size):
+    """Return nfexpire's argv for one flow directory (it knows only w/d/H/M ages and b/k/m/g sizes)."""
+    minutes = max(1, seconds_of(max_age) // 60)
+    return ["-e", directory, "-t", f"{minutes}M", "-s", f"{bytes_of(max_size)}b"]
+
+
+def parse_expired(text):
+    """Return (files, bytes) that nfexpire reports as expired (0, 0 when none)."""
+    files = size = 0
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        first = value.split()
+        if not first or not first[0].isdigit():
+            continue
+        if key.strip() == "Expired files":
+            files = int(first[0])
+        elif key.strip() == "Expired file size":
+            size = int(first[0])
+    return files, size
+
+
+def expire(cfg, paths, timeout=300):
+    """Delete the oldest closed files beyond [collector.retention]; return what went per directory."""
+    ret = cfg.collector.retention
+    done = {}
+    for directory in flow_dirs(cfg, paths):
+        if not os.path.isdir(directory):
+            continue
+        # nfexpire names time by the file names, never touches nfcapd.current.* or other files,
+        # and does not descend into the exporters/ subdirectories: each gets its own pass.
+        out = nfdump.run_expire(expire_args(directory, ret.max_age, ret.max_size), timeout)
+        files, size = parse_expired(out)
+        if files:
+            log.info("expired %s files (%s bytes) from %s", files, size, directory)
+        done[directory] = {"files": files, "bytes": size}
+    return done
