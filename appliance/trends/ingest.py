@@ -135,10 +135,12 @@ class IngestWorker:
     def _quarantine(self, name, start, end, now, reason):
         log.warning("quarantining unreadable flow file %s: %s", name, reason)
         os.makedirs(self.paths.quarantine, exist_ok=True)
-        shutil.move(os.path.join(self.paths.flows, name), os.path.join(self.paths.quarantine, name))
+        # count first, move after: on a full disk the SQLite write fails and the file stays
+        # pending, so every file in quarantine is counted (a rename needs no free space)
         db.record_file(self.con, name, start.timestamp(), end.timestamp(), now, "quarantined",
                        error=reason)
         db.bump(self.con, "quarantined", text=f"{name}: {reason}")
+        shutil.move(os.path.join(self.paths.flows, name), os.path.join(self.paths.quarantine, name))
 
     def _tell(self, interval):
         for listener in self.listeners:

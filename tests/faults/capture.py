@@ -44,6 +44,13 @@ def name_at(when, rotate):
     return f"nfcapd.{when:%Y%m%d%H%M%S}" if rotate < 60 else f"nfcapd.{when:%Y%m%d%H%M}"
 
 
+def names_after(name, count, rotate=60):
+    """Return the names of the `count` intervals after the closed file `name`."""
+    from appliance.trends.ingest import file_start
+    start = file_start(name)
+    return [name_at(start + timedelta(seconds=(i + 1) * rotate), rotate) for i in range(count)]
+
+
 def backlog(source, flowdir, count, rotate=60, ago=timedelta(minutes=30)):
     """Copy source as `count` consecutive closed files starting `ago` before now; return names."""
     os.makedirs(flowdir, exist_ok=True)

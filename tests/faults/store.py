@@ -9,6 +9,7 @@ import rrdtool
 
 from appliance.config import load
 from appliance.paths import Paths
+from appliance.supervisor import snapshot  # noqa: F401  (tests read the status with it)
 from appliance.trends import readers
 from appliance.trends.ingest import CLOSED  # noqa: F401  (the tests list closed files with it)
 
@@ -22,10 +23,10 @@ runtime_dir = "{runtime}"
 """
 
 
-def make(tmp_path, rotate=60, collector=""):
+def make(tmp_path, rotate=60, collector="", data=None):
     """Write a config for a store under tmp_path; return (config path, cfg, paths)."""
     path = tmp_path / "spanflow.toml"
-    path.write_text(CONFIG.format(rotate=rotate, collector=collector, data=tmp_path / "data",
+    path.write_text(CONFIG.format(rotate=rotate, collector=collector, data=data or tmp_path / "data",
                                   runtime=tmp_path / "run"))
     os.makedirs(tmp_path / "run", exist_ok=True)
     cfg = load([str(path)])
@@ -92,6 +93,7 @@ import sys, time
 sys.path.insert(0, sys.argv[2])
 from appliance.config import load
 from appliance.paths import Paths
+from appliance.supervisor import snapshot  # noqa: F401  (tests read the status with it)
 from appliance.trends.ingest import IngestWorker
 cfg = load([sys.argv[1]])
 w = IngestWorker(cfg, Paths.of(cfg))

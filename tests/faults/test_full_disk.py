@@ -1,0 +1,80 @@
+"""A full disk under the store (a small tmpfs we mount and unmount): ingest keeps running,
+counts every unreadable file it quarantines, corrupts nothing, and catches up once space is back.
+
+The run loop is spanflow's own Supervisor with the real ingest worker, so an exception from a
+poll is handled as `spanflow run` handles it. nfcapd on a full disk leaves empty files behind;
+the test makes those directly.
+"""
+
+import os
+import subprocess
+import threading
+
+import pytest
+
+from appliance.supervisor.run import Supervisor
+from appliance.trends.ingest import IngestWorker
+from faults import capture, store
+from support.wait import wait_until
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture
+def disk(tmp_path):
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mnt)], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+
+
+def fill(path):
+    """Write zeros to path until the file system is full."""
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(bytes(65536))
+        except OSError:
+            pass
+        try:  # then the last pages, one at a time
+            while True:
+                f.write(bytes(4096))
+        except OSError:
+            pass
+
+
+def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
+    source = capture.flow_file(str(tmp_path), flows=200)
+    _, cfg, paths = store.make(tmp_path, data=disk / "data")
+    good = capture.backlog(source, paths.flows, 10)
+    worker = IngestWorker(cfg, paths)
+    sup = Supervisor([("ingest", worker)], paths.status, interval=0.2)
+    worker.start()
+    loop = threading.Thread(target=sup.loop)
+    loop.start()
+    try:
+        snap = lambda: store.snapshot.read(paths.status) or {}  # noqa: E731
+        wait_until(lambda: snap().get("ingest", {}).get("files_done") == 10, 60,
+                   what="the backlog ingested")
+        fill(disk / "filler")
+        for name in capture.names_after(good[-1], 3):
+            open(os.path.join(paths.flows, name), "wb").close()  # what nfcapd leaves on ENOSPC
+        before = snap()["updated"]
+        wait_until(lambda: snap()["updated"] != before, 10, what="the loop to go on")
+        assert loop.is_alive()
+        os.unlink(disk / "filler")
+        st = wait_until(lambda: (lambda s: s["pending"] == 0 and s)(snap()["ingest"]), 60,
+                        what="ingest to catch up after the disk had space again")
+    finally:
+        sup.stopping.set()
+        loop.join(10)
+        worker.stop()
+    assert (st["files_done"], st["quarantined"]) == (10, 3)
+    assert len(os.listdir(paths.quarantine)) == 3  # every quarantined file is counted
+    store.intact(paths)
+    want = store.nfdump_totals([os.path.join(paths.flows, n) for n in good])
+    from faults.test_ingest_faults import window
+    assert store.rrd_totals(cfg, paths, *window(good)) == want
