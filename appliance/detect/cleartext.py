@@ -1,0 +1,68 @@
+"""Cleartext admin sessions: a client and server exchanging data on a login or management port."""
+
+from .finding import Finding, host_filter
+
+# port -> (protocol, service); VNC and X11 ranges are added from the rule's settings
+SERVICES = {
+    ("tcp", 21): "ftp", ("tcp", 23): "telnet", ("tcp", 512): "rexec", ("tcp", 513): "rlogin",
+    ("tcp", 514): "rsh", ("udp", 69): "tftp", ("udp", 161): "snmp", ("udp", 162): "snmp-trap",
+}
+RULES = {"cleartext": {
+    "severity": "high",
+    "min_packets_tcp": 4,  # each way: a SYN scan (1/1) or a refused connect never reaches it
+    "min_packets_udp": 1,
+    "vnc_displays": 10,  # 5900..5909
+    "x11_displays": 10,  # 6000..6009
+    "http_admin_ports": [],
+}}
+
+
+def services(p):
+    """Return {(proto, port): service} watched under the rule settings p."""
+    table = dict(SERVICES)
+    table.update({("tcp", 5900 + n): "vnc" for n in range(p["vnc_displays"])})
+    table.update({("tcp", 6000 + n): "x11" for n in range(p["x11_displays"])})
+    table.update({("tcp", int(port)): "http-admin" for port in p["http_admin_ports"]})
+    return table
+
+
+def interest(p):
+    """Return the nfdump filter terms of flows this rule needs."""
+    by_proto = {}
+    for proto, port in services(p):
+        by_proto.setdefault(proto, []).append(port)
+    return [f"proto {proto} and port in [{' '.join(map(str, sorted(ports)))}]"
+            for proto, ports in sorted(by_proto.items())]
+
+
+def judge(p, rows):
+    """Return a Finding per client/server/service with enough packets both ways."""
+    table = services(p)
+    # answers are matched on (server, client, client port): TFTP answers from a new server port
+    back = {}
+    for r in rows:
+        k = (r.src, r.dst, r.dport, r.proto)
+        f, pk, b = back.get(k, (0, 0, 0))
+        back[k] = (f + r.flows, pk + r.packets, b + r.bytes)
+    sessions = {}
+    for r in rows:
+        service = table.get((r.proto, r.dport))
+        if not service:
+            continue
+        answer = back.get((r.dst, r.src, r.sport, r.proto))
+        need = p["min_packets_tcp"] if r.proto == "tcp" else p["min_packets_udp"]
+        if not answer or r.packets < need or answer[1] < need:
+            continue
+        key = (r.src, r.dst, r.dport, service, r.proto)
+        f, pk, b = sessions.get(key, (0, 0, 0))
+        sessions[key] = (f + r.flows + answer[0], pk + r.packets + answer[1],
+                         b + r.bytes + answer[2])
+    out = []
+    for (client, server, port, service, proto), (f, pk, b) in sorted(sessions.items()):
+        out.append(Finding("cleartext", f"{client}>{server}:{service}", p["severity"],
+                           f"cleartext {service} session from client {client} to server "
+                           f"{server} port {port}/{proto}",
+                           f"{host_filter(client, server)} and proto {proto}"
+                           + (f" and port {port}" if proto == "tcp" else ""),
+                           f, pk, b, (client, server)))
+    return out

@@ -1,0 +1,129 @@
+"""Detector: runs every rule on each ingested interval and stores, dedups and sends alerts."""
+
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import cleartext, dns, flows, rules, scan, volume
+from .notify import Notifier
+from .store import AlertStore
+from .suppress import suppressed
+
+log = logging.getLogger(__name__)
+
+SERVICE_FIELDS = "srcip,dstip,srcport,dstport,proto"
+SCAN_FIELDS = "srcip,dstip,srcport,dstport,proto"  # srcport: tell probes from answers
+
+
+def alert_log(cfg):
+    """Return the JSON-lines alert file: detect.alert_log, or <storage.dir>/alerts.jsonl."""
+    return cfg.detect.alert_log or os.path.join(cfg.storage.dir, "alerts.jsonl")
+
+
+def service_filter(settings):
+    """Return one nfdump filter for every flow the per-service rules read."""
+    terms = cleartext.interest(settings["cleartext"]) if settings["cleartext"]["enabled"] else []
+    terms += dns.interest(settings) + scan.interest(settings)
+    return " or ".join(f"({t})" for t in terms)
+
+
+def evaluate(settings, rows, blocks, scan_rows, baseline):
+    """Judge one interval's rows and stat blocks; scan_rows(sources) fetches a scan view."""
+    out = []
+    if settings["cleartext"]["enabled"]:
+        out += cleartext.judge(settings["cleartext"], rows)
+    out += dns.judge(settings, rows) + scan.judge_ssh(settings, rows)
+    sources = scan.candidates(settings, blocks[0])
+    if sources:
+        out += scan.judge_scans(settings, scan_rows(sources))
+    if settings["volume"]["enabled"]:
+        baseline, found = volume.judge(settings["volume"], baseline, volume.observations(blocks))
+        out += found
+    return out, baseline
+
+
+def findings(settings, path, baseline, workers=2):
+    """Run the nfdump passes on one file; return (findings, new volume baseline)."""
+    specs = [spec for spec, _what, _col in volume.KINDS.values()]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # the two full passes run side by side: nfdump is single-threaded
+        svc = pool.submit(flows.aggregate, path, SERVICE_FIELDS, service_filter(settings))
+        blocks = flows.stats(path, specs, settings["volume"]["top"])
+        rows = svc.result()
+    return evaluate(settings, rows, blocks,
+                    lambda sources: flows.aggregate(path, SCAN_FIELDS,
+                                                    scan.candidate_filter(sources)), baseline)
+
+
+class Detector:
+    """An ingest listener (on_interval) and a `spanflow run` component (start/stop/poll/status)."""
+
+    def __init__(self, cfg, paths, clock=time.time):
+        self.cfg, self.paths, self.clock = cfg, paths, clock
+        self.settings = self.store = self.notifier = None
+        self.counters = {"intervals": 0, "findings": 0, "alerts": 0, "deduplicated": 0,
+                         "suppressed": 0, "errors": 0}
+        self.last_error, self.last_interval, self.last_seconds = None, None, None
+
+    def start(self):
+        """Load the rules (failing on bad ones) and open the store."""
+        if self.store is None:
+            self.settings = rules.load(self.cfg.detect.rules_dir)
+            self.store = AlertStore(self.paths.database, clock=self.clock)
+            self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog)
+
+    def stop(self):
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def poll(self, now):
+        """Do nothing: detection runs when ingest hands over an interval."""
+
+    def on_interval(self, interval):
+        """Detect on one closed flow file; store, dedup, suppress and send its alerts."""
+        self.start()
+        t0 = time.monotonic()
+        start, end = interval.start.timestamp(), interval.end.timestamp()
+        try:
+            found, baseline = findings(self.settings, interval.path, self.store.baseline())
+            self.store.save_baseline(baseline)
+        except Exception as exc:  # one bad file must not stop detection of the next
+            self.counters["errors"] += 1
+            self.last_error = f"{os.path.basename(interval.path)}: {exc}"
+            log.warning("detection failed on %s: %s", interval.path, exc)
+            return []
+        raised = []
+        for f in found:
+            self.counters["findings"] += 1
+            if suppressed(f, self.cfg.detect.suppress):
+                self.counters["suppressed"] += 1
+                continue
+            alert_id, new = self.store.record(f, start, end, self.cfg.detect.cooldown)
+            if not new:
+                self.counters["deduplicated"] += 1
+                continue
+            self.counters["alerts"] += 1
+            alert = self.store.get(alert_id)
+            self.notifier.send(alert)
+            raised.append(alert)
+            log.info("alert %s %s: %s", f.rule, f.key, f.summary)
+        self.counters["intervals"] += 1
+        self.last_interval = os.path.basename(interval.path)
+        self.last_seconds = round(time.monotonic() - t0, 3)
+        return raised
+
+    def status(self):
+        out = {"state": "running" if self.store is not None else "stopped", **self.counters,
+               "last_interval": self.last_interval, "last_seconds": self.last_seconds,
+               "last_error": self.last_error}
+        if self.notifier:
+            out.update(sent=self.notifier.sent, send_errors=self.notifier.errors)
+        if self.store is not None:
+            try:
+                out["active"] = self.store.counts()["active"]
+            except Exception as exc:  # status never breaks the snapshot
+                out["active"] = None
+                out["last_error"] = str(exc)
+        return out

@@ -1,0 +1,80 @@
+"""Scans and sweeps (one source, many ports or hosts) and SSH password guessing."""
+
+from .finding import Finding, host_filter
+
+RULES = {
+    "port_scan": {"severity": "medium", "ports": 100},  # distinct ports of one target host
+    "host_sweep": {"severity": "medium", "hosts": 50},  # distinct hosts on one port
+    "ssh_guessing": {
+        "severity": "high",
+        "attempts": 10,  # short sessions from one source to one server in one interval
+        "min_packets": 6,  # a login attempt completes the key exchange; scan probes do not
+        "max_packets": 60,  # an interactive session or a copy sends more
+    },
+}
+MAX_CANDIDATES = 50  # sources looked at closely per interval
+
+
+def candidates(p, src_flows):
+    """Return sources whose flow count could reach a scan threshold ([(proto, ip, flows...)])."""
+    need = min(p["port_scan"]["ports"] if p["port_scan"]["enabled"] else 1 << 62,
+               p["host_sweep"]["hosts"] if p["host_sweep"]["enabled"] else 1 << 62)
+    return [row[1] for row in src_flows if row[2] >= need][:MAX_CANDIDATES]
+
+
+def candidate_filter(sources):
+    """Return the nfdump filter selecting flows from these sources."""
+    return f"src ip in [{' '.join(sources)}]"
+
+
+def judge_scans(p, rows):
+    """Return port scan and host sweep findings from -A srcip,dstip,srcport,dstport,proto rows."""
+    ports, hosts = {}, {}
+    for r in rows:
+        # answers go from the service port to a higher client port: count probes, not answers
+        if r.proto not in ("tcp", "udp") or r.dport > r.sport:
+            continue
+        p_ = ports.setdefault((r.src, r.dst), {})
+        p_[(r.proto, r.dport)] = p_.get((r.proto, r.dport), 0) + r.flows
+        h_ = hosts.setdefault((r.src, r.proto, r.dport), {})
+        h_[r.dst] = h_.get(r.dst, 0) + r.flows
+    out = []
+    ps = p["port_scan"]
+    if ps["enabled"]:
+        for (src, dst), seen in sorted(ports.items()):
+            if len(seen) >= ps["ports"]:
+                out.append(Finding("port_scan", f"{src}>{dst}", ps["severity"],
+                                   f"{src} reached {len(seen)} ports of {dst}",
+                                   f"src ip {src} and dst ip {dst}", sum(seen.values()), 0, 0,
+                                   (src, dst)))
+    hs = p["host_sweep"]
+    if hs["enabled"]:
+        for (src, proto, port), seen in sorted(hosts.items()):
+            if len(seen) >= hs["hosts"]:
+                out.append(Finding("host_sweep", f"{src}>*:{port}/{proto}", hs["severity"],
+                                   f"{src} reached {len(seen)} hosts on port {port}/{proto}",
+                                   f"src ip {src} and proto {proto} and dst port {port}",
+                                   sum(seen.values()), 0, 0, (src,)))
+    return out
+
+
+def interest(p):
+    """Return the nfdump filter terms of flows the SSH rule needs."""
+    return ["proto tcp and port 22"] if p["ssh_guessing"]["enabled"] else []
+
+
+def judge_ssh(p, rows):
+    """Return SSH guessing findings: many short client sessions to port 22 of one server."""
+    s = p["ssh_guessing"]
+    if not s["enabled"]:
+        return []
+    pairs = {}
+    for r in rows:
+        if r.proto == "tcp" and r.dport == 22 and s["min_packets"] <= r.packets / max(r.flows, 1) \
+                <= s["max_packets"]:
+            f, pk, b = pairs.get((r.src, r.dst), (0, 0, 0))
+            pairs[(r.src, r.dst)] = (f + r.flows, pk + r.packets, b + r.bytes)
+    return [Finding("ssh_guessing", f"{src}>{dst}", s["severity"],
+                    f"{src} opened {f} short SSH sessions to {dst}",
+                    f"{host_filter(src, dst)} and proto tcp and port 22", f, pk, b, (src, dst))
+            for (src, dst), (f, pk, b) in sorted(pairs.items()) if f >= s["attempts"]]
