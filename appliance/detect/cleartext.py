@@ -35,6 +35,15 @@ def interest(p):
             for proto, ports in sorted(by_proto.items())]
 
 
+def followup(rows, limit=50):
+    """Return a filter for TFTP answers (sent from a new server port), or "" when none are due."""
+    answered = {(r.src, r.dst, r.dport) for r in rows if r.proto == "udp"}
+    terms = sorted({f"(src ip {r.dst} and dst ip {r.src} and dst port {r.sport})" for r in rows
+                    if r.proto == "udp" and r.dport == 69
+                    and (r.dst, r.src, r.sport) not in answered})[:limit]
+    return f"proto udp and not port 69 and ({' or '.join(terms)})" if terms else ""
+
+
 def judge(p, rows):
     """Return a Finding per client/server/service with enough packets both ways."""
     table = services(p)

@@ -51,6 +51,9 @@ def findings(settings, path, baseline, workers=2):
         svc = pool.submit(flows.aggregate, path, SERVICE_FIELDS, service_filter(settings))
         blocks = flows.stats(path, specs, settings["volume"]["top"])
         rows = svc.result()
+    more = cleartext.followup(rows) if settings["cleartext"]["enabled"] else ""
+    if more:
+        rows += flows.aggregate(path, SERVICE_FIELDS, more)
     return evaluate(settings, rows, blocks,
                     lambda sources: flows.aggregate(path, SCAN_FIELDS,
                                                     scan.candidate_filter(sources)), baseline)
