@@ -5,6 +5,7 @@ import shutil
 import struct
 from datetime import datetime, timedelta, timezone
 
+from appliance.trends.ingest import file_start  # noqa: F401  (tests use it from here)
 from web import flowstore
 
 ETH = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00"
@@ -31,6 +32,7 @@ def write_pcap(path, flows, packets_per_flow=3, start=1_700_000_000.0, payload=3
 
 def flow_file(work, flows=200):
     """Return the path of one real closed flow file holding `flows` UDP flows."""
+    os.makedirs(work, exist_ok=True)
     pcap = os.path.join(work, "capture.pcap")
     write_pcap(pcap, flows)
     out = os.path.join(work, "made")
@@ -46,7 +48,6 @@ def name_at(when, rotate):
 
 def names_after(name, count, rotate=60):
     """Return the names of the `count` intervals after the closed file `name`."""
-    from appliance.trends.ingest import file_start
     start = file_start(name)
     return [name_at(start + timedelta(seconds=(i + 1) * rotate), rotate) for i in range(count)]
 

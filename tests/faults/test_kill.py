@@ -14,7 +14,7 @@ import time
 import pytest
 
 from appliance.query import flows
-from faults import store, traffic
+from faults import capture, store, traffic
 from integration.test_run import sensor  # noqa: F401  (the fixture: spanflow run in a netns)
 from support.wait import wait_until
 
@@ -45,7 +45,7 @@ def pid_gone(pid):
     return not os.path.exists(f"/proc/{pid}")
 
 
-def finish(s, stream, down, up):
+def finish(s, stream, down, up, since=None):
     """Stop the stream once its last flow is stored; check exactness and where the loss lies."""
     sent = stream.finish()
     wait_until(lambda: sent[-1][0] in stored(s.paths), 30, interval=0.5, what="the last flow")
@@ -61,7 +61,8 @@ def finish(s, stream, down, up):
     store.ingest_all(cfg, paths)
     files = [os.path.join(paths.flows, n) for n in sorted(os.listdir(paths.flows))
              if store.CLOSED.match(n)]
-    assert store.rrd_totals(cfg, paths, int(sent[0][1]) - 60, int(time.time()) + 60) \
+    since = int(sent[0][1]) - 60 if since is None else since
+    assert store.rrd_totals(cfg, paths, since, int(time.time()) + 60) \
         == store.nfdump_totals(files)
     store.intact(paths)
     return sent, lost
@@ -114,5 +115,26 @@ def test_killed_spanflow_run_leaves_nothing_behind_and_starts_again(sensor, inje
         more_stored(second.paths, len(stored(second.paths)) + 3 * RATE,
                     "flows stored after the restart")
         finish(second, stream, down, up)
+    finally:
+        stream.close()
+
+
+def test_run_after_a_30_minute_outage_catches_up_while_traffic_flows(sensor, injector_ns,  # noqa: F811
+                                                                      mirror_link, tmp_path):
+    # the outage's backlog: real flow files, one a minute over the 30 minutes before the start
+    source = capture.flow_file(str(tmp_path / "made"), flows=200)
+    names = capture.backlog(source, str(tmp_path / "data" / "flows"), 30, rotate=60)
+    s = sensor()
+    s.cfg = store.load([s.config])
+    assert s.paths.flows == str(tmp_path / "data" / "flows")
+    stream = traffic.Stream(injector_ns, mirror_link.feed, RATE)
+    try:
+        more_stored(s.paths, 2 * RATE, "live flows stored")
+        st = wait_until(lambda: (lambda i: i.get("files_done", 0) > 30 and i.get("pending") == 0
+                                 and i)(s.status().get("ingest", {})), 120, interval=0.5,
+                        what="ingest to catch up the backlog and the live files")
+        assert st["quarantined"] == 0 and st["lag_seconds"] < 30
+        up = time.time()
+        finish(s, stream, up, up, since=int(capture.file_start(names[0]).timestamp()) - 120)
     finally:
         stream.close()
