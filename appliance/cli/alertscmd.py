@@ -1,5 +1,65 @@
-"""Placeholder: this command group is being built (see the issue that owns it)."""
+"""`spanflow alerts` (list alerts) and `spanflow ack ID` (acknowledge one)."""
+
+import getpass
+import json
+import os
+import sys
+
+from ..detect.store import AlertStore
+from ..errors import SpanflowError
+from ..paths import Paths
+
+COLUMNS = ("id", "severity", "rule", "key", "last_seen", "count", "summary")
 
 
 def register(sub, common):
-    pass
+    p = sub.add_parser("alerts", parents=[common], help="list alerts (active ones by default)")
+    p.add_argument("--all", action="store_true", help="include acknowledged alerts")
+    p.add_argument("-n", type=int, default=100, help="at most this many (default 100)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=alerts)
+    a = sub.add_parser("ack", parents=[common], help="acknowledge an alert by its id")
+    a.add_argument("id", type=int)
+    a.add_argument("--by", default=None, help="who acknowledges (default: your user name)")
+    a.set_defaults(func=ack)
+
+
+def _store(cfg):
+    path = Paths.of(cfg).database
+    if not os.path.exists(path):
+        return None
+    return AlertStore(path)
+
+
+def _table(rows):
+    if not rows:
+        return "no alerts"
+    cells = [[str(r["until"] if k == "last_seen" else r[k]) for k in COLUMNS] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(COLUMNS)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def alerts(args, cfg):
+    store = _store(cfg)
+    rows = store.list(active_only=not args.all, limit=args.n) if store else []
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        print()
+    else:
+        print(_table(rows))
+    return 0
+
+
+def ack(args, cfg):
+    store = _store(cfg)
+    alert = store.get(args.id) if store else None
+    if alert is None:
+        raise SpanflowError(f"no alert {args.id}: see `spanflow alerts --all` for the ids")
+    if not alert["active"]:
+        raise SpanflowError(f"alert {args.id} was already acknowledged by {alert['acked_by']} "
+                            f"at {alert['acked']}")
+    store.acknowledge(args.id, args.by or getpass.getuser())
+    print(f"acknowledged alert {args.id} ({alert['rule']} {alert['key']})")
+    return 0
