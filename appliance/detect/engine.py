@@ -59,6 +59,13 @@ def findings(settings, path, baseline, workers=2):
                                                     scan.candidate_filter(sources)), baseline)
 
 
+def paired(ingest, cfg, paths):
+    """Return [("ingest", ingest), ("detect", detector)] with the detector listening to ingest."""
+    detector = Detector(cfg, paths)
+    ingest.listeners.append(detector)
+    return [("ingest", ingest), ("detect", detector)]
+
+
 class Detector:
     """An ingest listener (on_interval) and a `spanflow run` component (start/stop/poll/status)."""
 
@@ -72,7 +79,13 @@ class Detector:
     def start(self):
         """Load the rules (failing on bad ones) and open the store."""
         if self.store is None:
-            self.settings = rules.load(self.cfg.detect.rules_dir)
+            folder = self.cfg.detect.rules_dir
+            if os.path.isdir(folder):
+                self.settings = rules.load(folder)  # a bad rule file stops the start: exit 78
+            else:  # a dev tree or a partly installed box: run on the documented defaults
+                self.settings = rules.defaults()
+                self.last_error = f"rules folder {folder} is missing: built-in defaults in use"
+                log.warning("rules folder %s is missing: built-in defaults in use", folder)
             self.store = AlertStore(self.paths.database, clock=self.clock)
             self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog)
 

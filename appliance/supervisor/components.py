@@ -6,6 +6,7 @@ import time
 
 from ..collector import buffer, command as collector_command
 from ..config.checks import bytes_of
+from ..detect import engine as detect_engine
 from ..mirror import counters, helper
 from ..probe import command as probe_command, control
 from ..trends.ingest import IngestWorker
@@ -100,5 +101,5 @@ def build(cfg, paths, clock=time.monotonic):
         ("mirror", MirrorPort(cfg.mirror, paths)),
         ("collector", collector(cfg, paths, clock)),
         ("probe", probe(cfg, paths, clock)),
-        ("ingest", IngestWorker(cfg, paths)),
+        *detect_engine.paired(IngestWorker(cfg, paths), cfg, paths),
     ]
