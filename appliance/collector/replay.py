@@ -41,6 +41,31 @@ def _wait(cond, timeout, what):
         time.sleep(0.05)
 
 
+def rx_queue(port):
+    """Return the bytes waiting in the receive queue of the UDP socket on port (None if none)."""
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                lines = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                return int(fields[4].split(":")[1], 16)
+    return None
+
+
+def drained(port, settle=3):
+    """Return a condition true once the socket's queue has read empty settle times in a row."""
+    seen = [0]
+
+    def check():
+        seen[0] = seen[0] + 1 if not rx_queue(port) else 0
+        return seen[0] >= settle
+    return check
+
+
 def run(probe, collector, pidfile, env=None, timeout=3600):
     """Start collector, run probe to its end, stop collector (SIGTERM closes its file); return its log."""
     if os.path.exists(pidfile):
@@ -54,6 +79,9 @@ def run(probe, collector, pidfile, env=None, timeout=3600):
         done = subprocess.run(probe, capture_output=True, text=True, timeout=timeout)
         if done.returncode != 0:
             raise ToolError(f"softflowd -r failed: {done.stderr.strip()[-300:]}")
+        # softflowd's last burst may still sit in nfcapd's socket: SIGTERM now would drop it.
+        port = int(collector[collector.index("-p") + 1])
+        _wait(drained(port), 120, "nfcapd to read the whole export")
     except subprocess.TimeoutExpired:
         raise ToolError(f"softflowd -r took longer than {timeout}s") from None
     finally:
