@@ -10,8 +10,7 @@ from appliance.errors import SpanflowError
 
 from . import report, state
 from .sensor import BASE_CONFIG
-from .errors import LabError
-from .traffic.scenarios import SCENARIOS
+from .traffic.catalog import SCENARIOS
 
 
 def parser():
@@ -42,7 +41,8 @@ def scenarios_of(args):
 
 
 def cmd_run(args, train=False):
-    from .run import Run, preflight, say  # imports mininet: only once the arguments are good
+    from .preflight import preflight
+    from .run import Run, say
     scenarios = scenarios_of(args)
     web_listen = config.load([BASE_CONFIG]).web.listen if args.web else None
     preflight(args.switch, scenarios, web_listen)

@@ -6,7 +6,6 @@ This module is the lab's only Mininet user.
 import functools
 import logging
 import os
-import shutil
 import subprocess
 
 from mininet.log import setLogLevel
@@ -16,35 +15,16 @@ from mininet.nodelib import LinuxBridge
 
 from . import span, topo
 from .errors import LabError
+from .preflight import OVS_CTL
 
 log = logging.getLogger(__name__)
 
-SWITCHES = ("lxbr", "ovs")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OVS_CTL = "/usr/share/openvswitch/scripts/ovs-ctl"
 
 
 def ovs_running():
     """Tell whether an Open vSwitch database server answers."""
     return subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
-
-
-def check_switch_name(kind):
-    """Raise LabError unless the switch kind is known."""
-    if kind not in SWITCHES:
-        raise LabError(f"unknown switch {kind!r}; choose one of: {', '.join(SWITCHES)}")
-
-
-def _have(tool):
-    return shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin:/usr/bin")
-
-
-def check_switch_tools(kind):
-    """Raise LabError unless the tools of the switch kind are installed."""
-    if kind == "lxbr" and not _have("brctl"):
-        raise LabError("the Linux bridge switch needs brctl: apt-get install bridge-utils")
-    if kind == "ovs" and not (_have("ovs-vsctl") and os.path.exists(OVS_CTL)):
-        raise LabError("the ovs switch needs Open vSwitch: apt-get install openvswitch-switch")
 
 
 class Network:

@@ -47,7 +47,8 @@ def packet_row(kind, check, entries, stored):
     else:
         ok = all(k in got and got[k][0] >= v[0] for k, v in sent.items())
     missing = len(sent) - len(got)
-    return Row(kind, check, s, t, ok and bool(sent), f"{missing} flows missing" if missing else "")
+    note = f"{missing} flows missing" if missing else ("nothing sent" if not sent else "")
+    return Row(kind, check, s, t, ok and bool(sent), note)
 
 
 def session_row(kind, entries, stored):

@@ -2,7 +2,6 @@
 
 import os
 import select
-import socket
 import subprocess
 import time
 import uuid
@@ -10,39 +9,16 @@ import uuid
 from . import report, state, stored, topo
 from .agents import CLIENTS, SERVICES, Agents
 from .errors import LabError
-from .network import Network, check_switch_name, check_switch_tools, started
+from .network import Network, started
 from .sensor import PY, REPO, Sensor, appliance_has, child_env, write_run_config
 from .traffic import ssh
 from .traffic.ledger import read
-from .traffic.scenarios import SCENARIOS
+from .traffic.catalog import SCENARIOS
 from .waiting import wait_for
 
 
 def say(msg):
     print(f"spanflow-lab: {msg}", flush=True)
-
-
-def preflight(switch, scenarios, web_listen=None):
-    """Refuse bad input and missing tools before anything is created."""
-    unknown = [s for s in scenarios if s not in SCENARIOS]
-    if unknown:
-        raise LabError(f"unknown scenario {unknown[0]!r}; choose from: {', '.join(SCENARIOS)}")
-    check_switch_name(switch)
-    if os.geteuid() != 0:
-        raise LabError("the lab needs root (run it with sudo)")
-    check_switch_tools(switch)
-    try:
-        import mininet.net  # noqa: F401
-    except ImportError:
-        raise LabError("Mininet is missing: apt-get install mininet") from None
-    if web_listen:
-        host, port = web_listen.rsplit(":", 1)
-        with socket.socket() as s:
-            try:
-                s.bind((host, int(port)))
-            except OSError:
-                raise LabError(f"web port {web_listen} is already in use; stop what uses it "
-                               "or run without --web") from None
 
 
 class Run:
@@ -169,6 +145,10 @@ class Run:
             self.agents.stop()
         if self.sensor is not None:
             self.sensor.stop()
+        # What outlived its parent in a host (an scp, an sshd session child) would keep the
+        # namespace alive: end it, but leave Mininet's host shells to net.stop().
+        shells = {h.pid for h in self.network.net.hosts} if self.network.net else set()
+        state.end(state.in_namespaces(self.state.get("netns", [])) - shells)
         try:
             self.network.stop()
         finally:

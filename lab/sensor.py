@@ -14,7 +14,6 @@ from appliance import config
 from appliance.paths import Paths
 from appliance.probe.command import softflowd_command
 
-from .errors import LabError
 from .waiting import wait_for
 
 log = logging.getLogger(__name__)

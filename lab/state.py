@@ -66,19 +66,22 @@ def _netns(pid):
         return None
 
 
+def in_namespaces(spaces):
+    """Return the PIDs of every process inside the given network namespaces (never our own)."""
+    spaces = set(spaces) - {None, _netns(os.getpid())}
+    if not spaces:
+        return set()
+    return {int(e) for e in os.listdir("/proc") if e.isdigit() and _netns(int(e)) in spaces}
+
+
 def _ours(state):
-    """Return the PIDs a dead run left: recorded ones still running their recorded command, and
+    """Return the PIDs a dead run left: recorded ones still running (same start time), and
     every process inside the network namespaces of its recorded Mininet hosts."""
     pids = {int(p) for p, start in state.get("pids", {}).items() if _started(int(p)) == start}
-    spaces = set(state.get("netns", [])) - {None, _netns(os.getpid())}
-    if spaces:
-        for entry in os.listdir("/proc"):
-            if entry.isdigit() and _netns(int(entry)) in spaces:
-                pids.add(int(entry))
-    return pids
+    return pids | in_namespaces(state.get("netns", []))
 
 
-def _end(pids):
+def end(pids):
     """SIGTERM (spanflow run then stops its own children), then SIGKILL what is left."""
     for pid in pids:
         try:
@@ -96,7 +99,7 @@ def _end(pids):
 
 def remove(run_dir, state):
     """Remove exactly what a dead run recorded: its processes, interfaces and OVS bridge."""
-    _end(_ours(state))
+    end(_ours(state))
     if state.get("ovs_bridge"):
         subprocess.run(["ovs-vsctl", "--if-exists", "del-br", state["ovs_bridge"]],
                        capture_output=True)

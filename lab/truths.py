@@ -30,16 +30,20 @@ def cleartext_admin(rows):
     return {"host": _name(first["src"]), "time": _time(first["first"])}
 
 
-def dns_tunnel(rows):
-    """Return {host} of the client that received the most DNS answer bytes, if far above the rest."""
-    received = Counter()
+def dns_tunnel(rows, min_answers=20, min_size=300):
+    """Return {host} of the client whose DNS answers are largest on average (TXT downstream).
+
+    The mean size, not the total: over a long class ordinary lookups add up to as many bytes.
+    """
+    answers = defaultdict(lambda: [0, 0])
     for r in rows:
         if r["proto"] == 17 and r["sport"] == 53:
-            received[r["dst"]] += r["bytes"]
-    ranked = received.most_common(2)
-    if not ranked or (len(ranked) > 1 and ranked[0][1] < 5 * ranked[1][1]):
+            answers[r["dst"]][0] += r["packets"]
+            answers[r["dst"]][1] += r["bytes"]
+    big = {ip: b / p for ip, (p, b) in answers.items() if p >= min_answers and b / p >= min_size}
+    if not big:
         return None
-    return {"host": _name(ranked[0][0])}
+    return {"host": _name(max(big, key=big.get))}
 
 
 def port_scan(rows):

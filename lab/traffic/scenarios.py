@@ -11,17 +11,9 @@ from scapy.layers.l2 import Ether
 from scapy.sendrecv import sendp
 
 from . import dns
+from .catalog import SCENARIOS  # noqa: F401  (re-exported for callers)
 from .ssh import CLIENT_OPTS
 
-# name -> (host that misbehaves, agent kind, what the trainee should notice)
-SCENARIOS = {
-    "telnet": ("ws2", "telnet-login", "a cleartext admin login (tcp/23) to the server"),
-    "dns-tunnel": ("iot", "dns-tunnel", "many DNS queries with large TXT answers from one host"),
-    "port-scan": ("ws2", "port-scan", "one host touching hundreds of ports of the server"),
-    "host-sweep": ("iot", "host-sweep", "ICMP echo to every address of the subnet"),
-    "volume-spike": ("ws1", "volume-spike", "a sudden burst of UDP toward one port of the server"),
-    "ssh-guessing": ("prn", "ssh-guessing", "many short SSH connections failing to log in"),
-}
 SCAN_PORTS = range(1, 301)
 SPIKE_PORT, SPIKE_PACKETS, SPIKE_PAYLOAD = 5001, 3000, 1200
 GUESSES = 12

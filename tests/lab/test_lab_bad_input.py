@@ -42,7 +42,7 @@ def test_not_root_is_refused_before_anything_starts():
 @pytest.mark.lab
 def test_web_port_in_use_is_one_line():
     from lab.errors import LabError
-    from lab.run import preflight
+    from lab.preflight import preflight
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)

@@ -65,7 +65,7 @@ def test_second_run_right_after_works_and_is_clean(first_run):
 
 def _answers(first_run, tmp_path, wrong=False):
     from lab.traffic.ledger import read
-    from lab.traffic.scenarios import SCENARIOS
+    from lab.traffic.catalog import SCENARIOS
     [ledger] = [p for p in os.listdir(first_run.run_dir) if p.startswith("ledger-ws2-scenario-telnet")]
     [login] = [e for e in read(os.path.join(first_run.run_dir, ledger)) if e["kind"] == "telnet"]
     when = datetime.fromtimestamp(login["start"], timezone.utc).strftime("%H:%M:%S")
