@@ -6,7 +6,7 @@ import threading
 
 from mininet.cli import CLI
 
-from .traffic.scenarios import SCENARIOS
+from .traffic.catalog import SCENARIOS
 
 
 def schedule(seed, names, earliest=20, latest=240):
