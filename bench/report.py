@@ -16,6 +16,8 @@ TABLES = {
     "offline": ("offline replay: packets stored (% of truth)", "%",
                 re.compile(r"^(\S.{0,11}?)\s+\d+ \(\s*([\d.]+)%\)\s+\d+ \(\s*([\d.]+)%\)", re.M), 2),
     "web": ("web p95 (ms)", "ms", re.compile(r"^(\S.{0,33}?)\s+([\d.]+)\s+150$", re.M), 1),
+    "latency": ("lone packet to stored flow / graph (s)", "seconds",
+                re.compile(r"^((?:bare|spanflow)[^:]+):\s+([\d.]+)", re.M), 1),
     "ingest": ("one flow file: nfdump dump vs spanflow ingest (s)", "seconds",
                re.compile(r"^(nfdump -o csv > /dev/null|spanflow ingest):\s+([\d.]+) s$", re.M), 1),
 }
