@@ -14,7 +14,8 @@ TABLES = {
     "idle": ("idle memory (RSS MB)", "MB", re.compile(r"^(\S.{0,25}?)\s+([\d.]+)\s+([\d.]+)\s+"
                                                       r"([\d.]+)$", re.M), 1),
     "offline": ("offline replay: packets stored (% of truth)", "%",
-                re.compile(r"^(\S.{0,11}?)\s+\d+ \(\s*([\d.]+)%\)\s+\d+ \(\s*([\d.]+)%\)", re.M), 2),
+                re.compile(r"^(\S.{0,11}?)\s+\d+\s+\d+ \(\s*([\d.]+)%\)\s+\d+ \(\s*([\d.]+)%\)",
+                           re.M), 2),
     "web": ("web p95 (ms)", "ms", re.compile(r"^(\S.{0,33}?)\s+([\d.]+)\s+150$", re.M), 1),
     "latency": ("lone packet to stored flow / graph (s)", "seconds",
                 re.compile(r"^((?:bare|spanflow)[^:]+):\s+([\d.]+)", re.M), 1),

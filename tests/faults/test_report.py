@@ -26,6 +26,12 @@ bare softflowd + nfcapd, flow in nfdump:    5.61
 spanflow run, flow in flow search:          4.88  (0.87x bare)
 spanflow run, counted in the RRD graph:     5.08  (0.91x bare)
 """
+OFFLINE = """capture: 974524 packets, 276844 directional flows, 625006547 IP bytes (generated in 19.8s)
+             records      exact 5-tuples              packets                    bytes seconds
+bare tools    364917     242767 ( 87.7%)      904249 ( 92.8%)       579797784 ( 92.8%)    12.5
+spanflow      276844     276844 (100.0%)      974524 (100.0%)       625006547 (100.0%)    12.3
+export loss (bare tools): 7.21% of packets
+"""
 LOAD = """wrk, 50 connections, 5 s each; bare = waitress serving a constant page
 FIGURES {"web_load": {"seconds": 5, "connections": 50, "rows": [{"path": "/", "spanflow": \
 {"requests": 2028, "errors": 0, "rps": 403.57, "p50": 119.37, "p99": 240.99}, "bare": \
@@ -42,6 +48,7 @@ def test_known_tables_give_rows_to_plot():
     assert report.table_rows("latency", LATENCY) == [
         ("bare softflowd + nfcapd, flow in nfdump", 5.61),
         ("spanflow run, flow in flow search", 4.88), ("spanflow run, counted in the RRD graph", 5.08)]
+    assert report.table_rows("offline", OFFLINE) == [("bare tools", 92.8), ("spanflow", 100.0)]
     assert report.table_rows("probe_live", IDLE) == []
 
 
