@@ -57,3 +57,18 @@ def test_csv_limit_and_truncation_note(store, capsys):
 def test_not_a_store_is_refused(tmp_path, capsys):
     code, _, err = flows(capsys, "--store", str(tmp_path))
     assert code == 1 and "not an import store" in err
+
+
+def test_top_ports_as_json(store, capsys):
+    code, out, _ = flows(capsys, "--store", store, "--top", "dstport", "--format", "json")
+    top = json.loads(out)
+    assert code == 0 and (top[0]["value"], top[0]["bytes"], top[0]["packets"]) == ("22", 180, 2)
+
+
+def test_configured_store_is_searched_without_store_option(store, tmp_path, capsys):
+    cfg = tmp_path / "local.toml"
+    cfg.write_text(f'[storage]\ndir = "{store}"\nruntime_dir = "{tmp_path}/run"\n')
+    code, out, _ = flows(capsys, "--config", CONFIG, "--config", str(cfg), "--format", "json",
+                         "--since", "2023-11-14T22:13:21", "--until", "2023-11-14T22:13:22")
+    assert code == 0
+    assert {r["proto"] for r in json.loads(out)["flows"]} == {1, 17, 58}
