@@ -2,6 +2,7 @@
 
 import logging
 import os
+import time
 from datetime import datetime, timezone
 
 from ..errors import ToolError
@@ -10,9 +11,11 @@ from ..query import nfdump, records
 
 log = logging.getLogger(__name__)
 
-# nfdump -I reads only file headers, but over months of files it is still one pass over
-# every file: count again only when the set of closed files changed (once per rotation).
-_cache = {"key": None, "flows": None}
+# nfdump -I reads only a file's header, but a process per file over months of files is minutes:
+# keep each closed file's count (files never change once closed) and count new ones within a
+# time budget per call, so the run loop is never held up for long.
+_counts = {}
+BUDGET_SECONDS = 1.0
 
 
 def disk_bytes(directory):
@@ -37,20 +40,25 @@ def parse_info(text):
     return out
 
 
-def count_flows(flowdir, closed, timeout=10):
-    """Return the flows stored in the closed files, or None if nfdump cannot tell in time."""
-    if not closed:
-        return 0
-    key = (flowdir, closed[0][1], closed[-1][1], len(closed))
-    if _cache["key"] != key:
-        rng = f"{os.path.join(flowdir, closed[0][1])}:{closed[-1][1]}"
+def count_flows(flowdir, closed, budget=BUDGET_SECONDS):
+    """Return the flows stored in the closed files, or None until every file has been counted."""
+    known = _counts.setdefault(flowdir, {})
+    names = {n for _, n in closed}
+    for gone in set(known) - names:
+        del known[gone]
+    deadline = time.monotonic() + budget
+    for _, name in reversed(closed):  # newest first: what the operator looks at
+        if name in known:
+            continue
+        if time.monotonic() > deadline:
+            return None
         try:
-            _cache["flows"] = parse_info(nfdump.run(["-I", "-R", rng], timeout)).get("flows")
+            info = parse_info(nfdump.run(["-I", "-r", os.path.join(flowdir, name)], 10))
         except ToolError as exc:
-            log.warning("cannot count stored flows: %s", exc)
-            _cache["flows"] = None
-        _cache["key"] = key
-    return _cache["flows"]
+            log.warning("cannot count the flows of %s: %s", name, exc)
+            info = {}
+        known[name] = info.get("flows", 0)
+    return sum(known.values())
 
 
 def store_state(cfg, paths):
@@ -58,6 +66,7 @@ def store_state(cfg, paths):
     closed = flowfiles.closed_files(paths.flows)
     state = {"dir": paths.flows, "files": len(closed), "flows": count_flows(paths.flows, closed),
              "disk_bytes": disk_bytes(paths.flows) if os.path.isdir(paths.flows) else 0,
+             "flows_pending": len(closed) - len(_counts.get(paths.flows, {})),
              "oldest_file": None, "newest_file": None, "last_rotation": None}
     if closed:
         state["oldest_file"] = closed[0][1]

@@ -70,3 +70,14 @@ def test_expire_by_size_removes_oldest_first(setup):
     retention.expire(cfg, paths)
     left = [n for n in os.listdir(paths.flows) if n.startswith("nfcapd.2")]
     assert left == [NAMES[2]]
+
+
+@needs_nfdump
+def test_flow_count_within_a_time_budget(setup):
+    cfg, paths = setup()
+    closed = store.flowfiles.closed_files(paths.flows)
+    store._counts.pop(paths.flows, None)
+    assert store.count_flows(paths.flows, closed, budget=-1) is None  # nothing counted yet
+    assert store.count_flows(paths.flows, closed) == 21
+    os.unlink(os.path.join(paths.flows, NAMES[0]))  # expired: its count goes too
+    assert store.count_flows(paths.flows, store.flowfiles.closed_files(paths.flows)) == 14
