@@ -40,10 +40,23 @@ def table_rows(name, text):
         rows = figures(text).get("web_load", {}).get("rows", [])
         out = [(f"spanflow {r['path']}", r["spanflow"].get("p99", 0)) for r in rows]
         return out + ([("bare waitress", rows[0]["bare"].get("p99", 0))] if rows else [])
+    if name == "probe_live":
+        return loss_free(text)
     if name not in TABLES:
         return []
     _, _, pattern, col = TABLES[name]
     return [(m.group(1).strip(), float(m.group(1 + col))) for m in pattern.finditer(text)]
+
+
+def loss_free(text):
+    """Return [(config, highest achieved packets/s with nothing lost)] from probe_live's rows."""
+    best = {}
+    for line in text.splitlines():
+        if line.startswith("{") and '"achieved_pps"' in line:
+            row = json.loads(line)
+            if row.get("lost") == 0 and not row.get("pcap_dropped"):
+                best[row["config"]] = max(best.get(row["config"], 0), row["achieved_pps"])
+    return list(best.items())
 
 
 def ratio_lines(text):
@@ -66,8 +79,9 @@ def plot(name, rows, imgdir):
     import matplotlib
     matplotlib.use("Agg")  # no display on a sensor or in CI
     import matplotlib.pyplot as plt
-    title, unit = (("wrk 50 connections: p99 latency (ms)", "ms") if name == "web_load"
-                   else TABLES[name][:2])
+    title, unit = {"web_load": ("wrk 50 connections: p99 latency (ms)", "ms"),
+                   "probe_live": ("live replay: highest loss-free rate", "packets/s")}.get(
+                       name) or TABLES[name][:2]
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(rows)))
     labels, values = zip(*rows)
     colours = ["#7f7f7f" if "bare" in lab.lower() else "#1f77b4" for lab in labels]

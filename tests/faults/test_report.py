@@ -32,6 +32,12 @@ bare tools    364917     242767 ( 87.7%)      904249 ( 92.8%)       579797784 ( 
 spanflow      276844     276844 (100.0%)      974524 (100.0%)       625006547 (100.0%)    12.3
 export loss (bare tools): 7.21% of packets
 """
+PROBE = """== live replay, 200000 packets over 2000 UDP flows
+{"config": "bare+fix(timeout)", "asked_pps": 400000, "achieved_pps": 399617, "lost": 0, "pcap_dropped": 0}
+{"config": "bare+fix(timeout)", "asked_pps": 800000, "achieved_pps": 418087, "lost": 0, "pcap_dropped": 0}
+{"config": "spanflow(timeout)", "asked_pps": 400000, "achieved_pps": 399982, "lost": 0, "pcap_dropped": 0}
+{"config": "spanflow(timeout)", "asked_pps": "top", "achieved_pps": 411236, "lost": 12, "pcap_dropped": 0}
+"""
 LOAD = """wrk, 50 connections, 5 s each; bare = waitress serving a constant page
 FIGURES {"web_load": {"seconds": 5, "connections": 50, "rows": [{"path": "/", "spanflow": \
 {"requests": 2028, "errors": 0, "rps": 403.57, "p50": 119.37, "p99": 240.99}, "bare": \
@@ -49,6 +55,8 @@ def test_known_tables_give_rows_to_plot():
         ("bare softflowd + nfcapd, flow in nfdump", 5.61),
         ("spanflow run, flow in flow search", 4.88), ("spanflow run, counted in the RRD graph", 5.08)]
     assert report.table_rows("offline", OFFLINE) == [("bare tools", 92.8), ("spanflow", 100.0)]
+    assert report.table_rows("probe_live", PROBE) == [("bare+fix(timeout)", 418087),
+                                                      ("spanflow(timeout)", 399982)]
     assert report.table_rows("probe_live", IDLE) == []
 
 
