@@ -78,8 +78,9 @@ def search(args, cfg):
 def import_capture(args, cfg):
     into = args.into or args.capture + ".spanflow"
     paths = store_paths(into)
-    replay.import_capture(cfg, paths, args.capture)
+    counts = replay.import_capture(cfg, paths, args.capture)
     n = len(os.listdir(paths.flows))
-    print(f"imported {args.capture} into {paths.flows} ({n} file(s)); search it with:\n"
+    print(f"imported {args.capture} into {paths.flows}: {counts['stored']} flows stored of "
+          f"{counts['exported']} exported, {n} file(s); search it with:\n"
           f"  spanflow flows --store {into} 'proto tcp'")
     return 0

@@ -2,13 +2,16 @@
 
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
 
+from ..config.checks import bytes_of
 from ..errors import ToolError
 from ..probe.command import softflowd_argv
+from .buffer import ensure_rmem
 from .command import nfcapd_command
 
 log = logging.getLogger(__name__)
@@ -67,7 +70,10 @@ def drained(port, settle=3):
 
 
 def run(probe, collector, pidfile, env=None, timeout=3600):
-    """Start collector, run probe to its end, stop collector (SIGTERM closes its file); return its log."""
+    """Start collector, run probe to its end, stop collector (SIGTERM closes its file).
+
+    Return (softflowd's output, nfcapd's log).
+    """
     if os.path.exists(pidfile):
         os.unlink(pidfile)
     col = subprocess.Popen(collector, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -89,7 +95,19 @@ def run(probe, collector, pidfile, env=None, timeout=3600):
             col.send_signal(signal.SIGTERM)
         out, _ = col.communicate(timeout=120)
     log.debug("nfcapd said: %s", out)
-    return out
+    return done.stdout, out
+
+
+def exported_records(probe_out):
+    """Return the records softflowd -r says it exported ("Flows exported: 6 (7 records)")."""
+    m = re.search(r"Flows exported: \d+ \((\d+) records\)", probe_out)
+    return int(m.group(1)) if m else None
+
+
+def stored_flows(collector_log):
+    """Return the flows nfcapd says it stored, summed over its sources ("Ident: 'x' Flows: 7")."""
+    found = re.findall(r"Ident: '[^']*' Flows: (\d+)", collector_log)
+    return sum(int(n) for n in found) if found else None
 
 
 def import_capture(cfg, paths, capture, timeout=3600):
@@ -103,4 +121,13 @@ def import_capture(cfg, paths, capture, timeout=3600):
     os.makedirs(paths.flows, exist_ok=True)
     os.makedirs(paths.runtime, exist_ok=True)
     collector, env = nfcapd_command(cfg, paths)
-    return run(probe_argv(cfg, paths, capture), collector, paths.nfcapd_pid, env, timeout)
+    if os.geteuid() == 0:
+        ensure_rmem(bytes_of(cfg.collector.receive_buffer))
+    probe_out, col_log = run(probe_argv(cfg, paths, capture), collector, paths.nfcapd_pid, env,
+                             timeout)
+    counts = {"exported": exported_records(probe_out), "stored": stored_flows(col_log)}
+    if None not in counts.values() and counts["stored"] < counts["exported"]:
+        raise ToolError(f"the collector stored {counts['stored']} of {counts['exported']} flow "
+                        "records softflowd exported: raise collector.receive_buffer and run "
+                        "the import as root so that net.core.rmem_max can follow")
+    return counts
