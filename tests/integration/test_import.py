@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sys
 
 import pytest
 
@@ -72,3 +73,16 @@ def test_configured_store_is_searched_without_store_option(store, tmp_path, caps
                          "--since", "2023-11-14T22:13:21", "--until", "2023-11-14T22:13:22")
     assert code == 0
     assert {r["proto"] for r in json.loads(out)["flows"]} == {1, 17, 58}
+
+
+def test_collector_loss_fails_the_import(tmp_path, capsys):
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import offline_capture
+    pcap = str(tmp_path / "burst.pcap")
+    offline_capture.write(pcap, seed=3, conversations=20000, span=30.0)  # a 37 k record burst
+    small = tmp_path / "small-buffer.toml"
+    small.write_text('[collector]\nreceive_buffer = "64K"\n')  # measured: ~70% of it lost
+    code = main(["import", "--config", CONFIG, "--config", str(small), pcap,
+                 "--into", str(tmp_path / "store")])
+    err = capsys.readouterr().err
+    assert code == 1 and "flow records softflowd exported" in err and "receive_buffer" in err
