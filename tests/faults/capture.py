@@ -5,7 +5,7 @@ import shutil
 import struct
 from datetime import datetime, timedelta, timezone
 
-from appliance.trends.ingest import file_start  # noqa: F401  (tests use it from here)
+from appliance.trends.ingest import file_start
 from web import flowstore
 
 ETH = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00"
@@ -44,6 +44,12 @@ def flow_file(work, flows=200):
 def name_at(when, rotate):
     """Return the closed-file name nfcapd gives the interval starting at `when` (UTC)."""
     return f"nfcapd.{when:%Y%m%d%H%M%S}" if rotate < 60 else f"nfcapd.{when:%Y%m%d%H%M}"
+
+
+def window(names, rotate=60):
+    """Return (start, end) epoch seconds that cover the named closed files with a margin."""
+    first, last = file_start(names[0]), file_start(names[-1])
+    return int(first.timestamp()) - rotate, int(last.timestamp()) + 2 * rotate
 
 
 def names_after(name, count, rotate=60):

@@ -76,5 +76,4 @@ def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
     assert len(os.listdir(paths.quarantine)) == 3  # every quarantined file is counted
     store.intact(paths)
     want = store.nfdump_totals([os.path.join(paths.flows, n) for n in good])
-    from faults.test_ingest_faults import window
-    assert store.rrd_totals(cfg, paths, *window(good)) == want
+    assert store.rrd_totals(cfg, paths, *capture.window(good)) == want

@@ -12,7 +12,6 @@ import subprocess
 import pytest
 
 from appliance.trends import readers
-from appliance.trends.ingest import file_start
 from faults import capture, store
 from support.netns import ROOT
 from support.wait import wait_until
@@ -23,12 +22,6 @@ BACKLOG = 30  # one file a minute over a 30-minute outage
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     return capture.flow_file(str(tmp_path_factory.mktemp("made")), flows=200)
-
-
-def window(names, rotate=60):
-    """Return (start, end) epoch seconds covering the named files."""
-    first, last = file_start(names[0]), file_start(names[-1])
-    return int(first.timestamp()) - rotate, int(last.timestamp()) + 2 * rotate
 
 
 def expect(paths, names):
@@ -42,9 +35,9 @@ def test_outage_backlog_catches_up_and_equals_nfdump(tmp_path, source):
     assert status["files_done"] == BACKLOG and status["quarantined"] == 0
     want = expect(paths, names)
     assert want == (200 * BACKLOG, 600 * BACKLOG, 34800 * BACKLOG)
-    assert store.rrd_totals(cfg, paths, *window(names)) == want
+    assert store.rrd_totals(cfg, paths, *capture.window(names)) == want
     # top lists: the one destination host carries every byte of every file
-    top = readers.top(cfg, paths, "hosts", *window(names), n=1)
+    top = readers.top(cfg, paths, "hosts", *capture.window(names), n=1)
     assert (top[0]["host"], top[0]["bytes"], top[0]["packets"]) == ("10.8.0.1", want[2], want[1])
     assert store.intact(paths) >= 1
 
@@ -64,8 +57,8 @@ def test_ingest_killed_mid_catch_up_counts_nothing_twice(tmp_path, source):
     assert 5 <= killed_at < BACKLOG
     assert store.ingest_all(cfg, paths)["files_done"] == BACKLOG
     want = expect(paths, names)
-    assert store.rrd_totals(cfg, paths, *window(names)) == want
-    top = readers.top(cfg, paths, "hosts", *window(names), n=1)
+    assert store.rrd_totals(cfg, paths, *capture.window(names)) == want
+    top = readers.top(cfg, paths, "hosts", *capture.window(names), n=1)
     assert top[0]["bytes"] == want[2]
     store.intact(paths)
 
@@ -84,8 +77,8 @@ def test_crash_between_rrd_and_sqlite_is_not_counted_twice(tmp_path, source):
     status = store.ingest_all(cfg, paths)
     assert status["rrd_skipped"] >= 1
     want = expect(paths, names)
-    assert store.rrd_totals(cfg, paths, *window(names)) == want
-    assert readers.top(cfg, paths, "hosts", *window(names), n=1)[0]["bytes"] == want[2]
+    assert store.rrd_totals(cfg, paths, *capture.window(names)) == want
+    assert readers.top(cfg, paths, "hosts", *capture.window(names), n=1)[0]["bytes"] == want[2]
 
 
 def test_corrupt_and_truncated_files_are_quarantined_counted_and_shown(tmp_path, source):
@@ -102,5 +95,5 @@ def test_corrupt_and_truncated_files_are_quarantined_counted_and_shown(tmp_path,
     assert sorted(os.listdir(paths.quarantine)) == bad
     assert sorted(os.listdir(paths.flows)) == good
     want = store.nfdump_totals([os.path.join(paths.flows, n) for n in good])
-    assert store.rrd_totals(cfg, paths, *window(names)) == want == (600, 1800, 104400)
+    assert store.rrd_totals(cfg, paths, *capture.window(names)) == want == (600, 1800, 104400)
     store.intact(paths)
