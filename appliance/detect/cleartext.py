@@ -31,8 +31,10 @@ def interest(p):
     by_proto = {}
     for proto, port in services(p):
         by_proto.setdefault(proto, []).append(port)
+    # a session needs that many packets each way: nfdump drops the single-packet probes
+    need = {"tcp": p["min_packets_tcp"], "udp": p["min_packets_udp"]}
     return [f"proto {proto} and port in [{' '.join(map(str, sorted(ports)))}]"
-            for proto, ports in sorted(by_proto.items())]
+            f" and packets >= {need[proto]}" for proto, ports in sorted(by_proto.items())]
 
 
 def followup(rows, limit=50):

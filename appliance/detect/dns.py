@@ -18,12 +18,27 @@ RULES = {
 FRAGMENT = "proto udp and src port 0 and dst port 0"  # later IP fragments carry no ports
 
 
+# Per-client DNS volume comes from nfdump statistics (one row per client, not per flow), the top
+# clients by bytes and by bytes per packet: (filter, -s specs). Answers include the later IP
+# fragments sent to the client (ports 0): a big EDNS or TXT answer is fragmented (pitfalls.md).
+TALLIES = {"queries": ("proto udp and dst port 53", ("srcip/bytes", "srcip/bpp")),
+           "answers": (f"(proto udp and src port 53) or ({FRAGMENT})", ("dstip/bytes", "dstip/bpp"))}
+TALLY_ROWS = 500  # clients per statistic and interval
+
+
 def interest(p):
-    """Return the nfdump filter terms of flows these rules need."""
-    terms = ["port 53", FRAGMENT]
+    """Return the nfdump filter terms of per-flow rows these rules need."""
+    terms = []
+    allowed = p["dns_resolver"]["allowed"]
+    if p["dns_resolver"]["enabled"] and allowed:
+        terms.append(f"dst port 53 and not ({_net_filter(allowed)})")
     if p["dns_port"]["enabled"] and p["dns_port"]["ports"]:
         terms.append(f"dst port in [{' '.join(str(x) for x in p['dns_port']['ports'])}]")
     return terms
+
+
+def _net_filter(values):
+    return " or ".join(f"dst net {v}" if "/" in str(v) else f"dst ip {v}" for v in values)
 
 
 def _allowed(addr, nets):
@@ -31,50 +46,41 @@ def _allowed(addr, nets):
         ip = ipaddress.ip_address(addr)
     except ValueError:
         return False
-    return any(ip in n for n in nets)
+    return any(ip.version == n.version and ip in n for n in nets)
 
 
 def _nets(values):
     return [ipaddress.ip_network(str(v), strict=False) for v in values]
 
 
-def client_volume(rows):
-    """Return {client: [queries, query bytes, answers, answer bytes incl. fragments, servers]}."""
-    per, answered = {}, set()
-    for r in rows:
-        if r.proto in ("udp", "tcp") and r.dport == 53:
-            c = per.setdefault(r.src, [0, 0, 0, 0, set()])
-            c[0] += r.packets
-            c[1] += r.bytes
-            c[4].add(r.dst)
-        elif r.proto in ("udp", "tcp") and r.sport == 53:
-            c = per.setdefault(r.dst, [0, 0, 0, 0, set()])
-            c[2] += r.packets
-            c[3] += r.bytes
-            answered.add((r.src, r.dst))
-    for r in rows:
-        # a fragment flow between a resolver and its client belongs to that client's answers
-        if r.proto == "udp" and r.sport == 0 and r.dport == 0 and (r.src, r.dst) in answered:
-            per[r.dst][3] += r.bytes
+def client_volume(tallies):
+    """Return {client: [queries, query bytes, answer bytes incl. fragments]}.
+
+    tallies maps queries/answers to {ip: (flows, packets, bytes)}. Answers are sized per query
+    (fragments add packets but not answers); clients that sent no query are not judged.
+    """
+    per = {}
+    for ip, (_f, pk, b) in tallies["queries"].items():
+        per[ip] = [pk, b, tallies["answers"].get(ip, (0, 0, 0))[2]]
     return per
 
 
-def judge(p, rows):
+def judge(p, rows, tallies):
     """Return the DNS findings of one interval."""
     out = []
     t = p["dns_tunnel"]
     if t["enabled"]:
-        for client, (q, qb, a, ab, servers) in sorted(client_volume(rows).items()):
+        for client, (q, qb, ab) in sorted(client_volume(tallies).items()):
             total = qb + ab
             big = q >= t["min_queries"] and (qb / q >= t["query_bytes"]
-                                             or (a and ab / a >= t["answer_bytes"]))
+                                             or ab / q >= t["answer_bytes"])
             if total >= t["bytes_per_interval"] or big:
                 out.append(Finding(
                     "dns_tunnel", client, t["severity"],
-                    f"client {client} sent {q} DNS queries ({qb} bytes) and got {a} answers "
-                    f"({ab} bytes with fragments) from {', '.join(sorted(servers))}",
+                    f"client {client} sent {q} DNS queries ({qb} bytes) and got "
+                    f"{ab} bytes of answers with their fragments",
                     f"{host_filter(client)} and (port 53 or ({FRAGMENT}))",
-                    0, q + a, total, (client,)))
+                    0, q, total, (client,)))
     r_ = p["dns_resolver"]
     if r_["enabled"] and r_["allowed"]:
         out += _unlisted(rows, lambda r: r.dport == 53, _nets(r_["allowed"]), "dns_resolver",

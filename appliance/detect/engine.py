@@ -28,12 +28,12 @@ def service_filter(settings):
     return " or ".join(f"({t})" for t in terms)
 
 
-def evaluate(settings, rows, blocks, scan_rows, baseline):
-    """Judge one interval's rows and stat blocks; scan_rows(sources) fetches a scan view."""
+def evaluate(settings, rows, blocks, tallies, scan_rows, baseline):
+    """Judge one interval's rows, stat blocks and DNS tallies; scan_rows(sources) fetches more."""
     out = []
     if settings["cleartext"]["enabled"]:
         out += cleartext.judge(settings["cleartext"], rows)
-    out += dns.judge(settings, rows) + scan.judge_ssh(settings, rows)
+    out += dns.judge(settings, rows, tallies) + scan.judge_ssh(settings, rows)
     sources = scan.candidates(settings, blocks[0])
     if sources:
         out += scan.judge_scans(settings, scan_rows(sources))
@@ -46,15 +46,21 @@ def evaluate(settings, rows, blocks, scan_rows, baseline):
 def findings(settings, path, baseline, workers=2):
     """Run the nfdump passes on one file; return (findings, new volume baseline)."""
     specs = [spec for spec, _what, _col in volume.KINDS.values()]
+    flt = service_filter(settings)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        # the two full passes run side by side: nfdump is single-threaded
-        svc = pool.submit(flows.aggregate, path, SERVICE_FIELDS, service_filter(settings))
-        blocks = flows.stats(path, specs, settings["volume"]["top"])
-        rows = svc.result()
+        # nfdump is single-threaded: the big unfiltered pass runs beside the filtered ones
+        blocks = pool.submit(flows.stats, path, specs, settings["volume"]["top"])
+        svc = pool.submit(flows.aggregate, path, SERVICE_FIELDS, flt) if flt else None
+        tallies = {name: pool.submit(flows.tally, path, specs_, dns.TALLY_ROWS, f)
+                   if settings["dns_tunnel"]["enabled"] else None
+                   for name, (f, specs_) in dns.TALLIES.items()}
+        rows = svc.result() if svc else []
+        tallies = {k: v.result() if v else {} for k, v in tallies.items()}
+        blocks = blocks.result()
     more = cleartext.followup(rows) if settings["cleartext"]["enabled"] else ""
     if more:
         rows += flows.aggregate(path, SERVICE_FIELDS, more)
-    return evaluate(settings, rows, blocks,
+    return evaluate(settings, rows, blocks, tallies,
                     lambda sources: flows.aggregate(path, SCAN_FIELDS,
                                                     scan.candidate_filter(sources)), baseline)
 

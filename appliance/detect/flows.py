@@ -63,10 +63,15 @@ def parse_stats(text):
     return blocks
 
 
-def stats(path, specs, n, timeout=TIMEOUT):
-    """Run several -s statistics in one pass; return one block per spec, in order."""
+def stats(path, specs, n, flt=None, timeout=TIMEOUT):
+    """Run several -s statistics in one pass (n rows each, 0 = all); return a block per spec."""
     args = ["-r", path, "-q", "-o", "csv", "-n", str(n)]
     for spec in specs:
         args += ["-s", spec]
-    blocks = parse_stats(nfdump.run(args, timeout))
+    blocks = parse_stats(nfdump.run(args + ([flt] if flt else []), timeout))
     return blocks + [[] for _ in range(len(specs) - len(blocks))]
+
+
+def tally(path, specs, n, flt, timeout=TIMEOUT):
+    """Return {value: (flows, packets, bytes)} of the top n of each -s spec over flt, merged."""
+    return {row[1]: row[2:] for block in stats(path, specs, n, flt, timeout) for row in block}

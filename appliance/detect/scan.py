@@ -60,7 +60,9 @@ def judge_scans(p, rows):
 
 def interest(p):
     """Return the nfdump filter terms of flows the SSH rule needs."""
-    return ["proto tcp and port 22"] if p["ssh_guessing"]["enabled"] else []
+    s = p["ssh_guessing"]
+    return [f"proto tcp and dst port 22 and packets >= {s['min_packets']} and "
+            f"packets <= {s['max_packets']}"] if s["enabled"] else []
 
 
 def judge_ssh(p, rows):

@@ -62,8 +62,14 @@ def test_an_unreadable_file_is_counted_and_the_next_goes_on(tmp_path):
 
 def test_service_filter_covers_every_per_flow_rule():
     from appliance.detect import rules
-    flt = engine.service_filter(rules.defaults())
-    for term in ("proto tcp and port in [21 23 512 513 514", "port 53",
-                 "proto udp and src port 0 and dst port 0", "dst port in [853 5053]",
-                 "proto tcp and port 22", "proto udp and port in [69 161 162]"):
+    settings = rules.defaults()
+    settings["dns_resolver"]["allowed"] = ["10.0.0.53", "10.1.0.0/24"]
+    flt = engine.service_filter(settings)
+    for term in ("(proto tcp and port in [21 23 512 513 514 5900 ", "6009] and packets >= 4)",
+                 "(proto udp and port in [69 161 162] and packets >= 1)",
+                 "(dst port 53 and not (dst ip 10.0.0.53 or dst net 10.1.0.0/24))",
+                 "(dst port in [853 5053])",
+                 "(proto tcp and dst port 22 and packets >= 6 and packets <= 60)"):
         assert term in flt
+    settings["dns_resolver"]["allowed"] = []
+    assert "dst port 53" not in engine.service_filter(settings)
