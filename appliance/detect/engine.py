@@ -5,6 +5,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ..errors import ConfigError
 from . import cleartext, dns, flows, rules, scan, volume
 from .notify import Notifier
 from .store import AlertStore
@@ -92,6 +93,11 @@ class Detector:
                 self.settings = rules.defaults()
                 self.last_error = f"rules folder {folder} is missing: built-in defaults in use"
                 log.warning("rules folder %s is missing: built-in defaults in use", folder)
+            unknown = sorted({e["rule"] for e in self.cfg.detect.suppress if "rule" in e}
+                             - set(self.settings))
+            if unknown:  # a typo would silently suppress nothing
+                raise ConfigError([f"detect.suppress names unknown rule(s) {', '.join(unknown)} "
+                                   f"(known: {', '.join(sorted(self.settings))})"])
             self.store = AlertStore(self.paths.database, clock=self.clock)
             self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog)
 

@@ -73,3 +73,12 @@ def test_service_filter_covers_every_per_flow_rule():
         assert term in flt
     settings["dns_resolver"]["allowed"] = []
     assert "dst port 53" not in engine.service_filter(settings)
+
+
+def test_suppression_of_an_unknown_rule_is_a_config_error(tmp_path):
+    import dataclasses
+    cfg = _cfg(tmp_path, tmp_path / "nope")
+    cfg = dataclasses.replace(cfg, detect=dataclasses.replace(
+        cfg.detect, suppress=[{"rule": "scan"}, {"rule": "port_scan"}]))
+    with pytest.raises(ConfigError, match=r"detect.suppress names unknown rule\(s\) scan \(known: "):
+        engine.Detector(cfg, Paths.of(cfg)).start()
