@@ -12,13 +12,22 @@ from ..errors import SpanflowError
 COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "trendscmd", "alertscmd", "webcmd")
 
 
-def parser():
+def _common(default):
+    """Options every subcommand takes, before or after its name."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", action="append", metavar="PATH",
+    common.add_argument("--config", action="append", metavar="PATH", default=default,
                         help="config file or folder of *.toml (repeatable; default: "
                              "/etc/spanflow/spanflow.toml and spanflow.d/)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    top = argparse.ArgumentParser(prog="spanflow", parents=[common],
+    common.add_argument("-v", "--verbose", action="store_true", default=default or False,
+                        help="log debug messages")
+    return common
+
+
+def parser():
+    # The subcommands' copies default to SUPPRESS so they never overwrite what was given before
+    # the subcommand's name (argparse would reset it to None otherwise).
+    common = _common(argparse.SUPPRESS)
+    top = argparse.ArgumentParser(prog="spanflow", parents=[_common(None)],
                                   description="Network-flow sensor for a switch's SPAN port.")
     top.add_argument("--version", action="version", version=f"spanflow {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -55,13 +55,14 @@ def split_host_port(v):
     return host, port
 
 
-def networks(v):
-    want = 'a list of addresses or networks such as ["10.0.0.1", "192.0.2.0/24"]'
+def addresses(v):
+    # nfcapd 1.7.1 matches exporters by exact address only (-n ident,IP,dir): no networks.
+    want = 'a list of single exporter addresses such as ["192.0.2.1", "2001:db8::1"] (no networks)'
     if not isinstance(v, list):
         return want
     for item in v:
         try:
-            ipaddress.ip_network(item, strict=False)
+            ipaddress.ip_address(item)
         except (TypeError, ValueError):
             return want
     return None

@@ -55,7 +55,7 @@ class Retention:
 @dataclass(frozen=True)
 class Collector:
     listen: str = opt("127.0.0.1:9995", c.host_port)
-    allowed_exporters: list = opt(list, c.networks, factory=True)
+    allowed_exporters: list = opt(list, c.addresses, factory=True)
     rotate: int = opt(60, c.int_range(2, 3600))
     receive_buffer: str = opt("16M", c.size)
     compression: str = opt("lz4", c.one_of("lz4", "lzo", "bz2", "none"))

@@ -100,3 +100,12 @@ def test_dump_config_round_trips(tmp_path):
     assert again.mirror.interface == "enp3s0"
     assert dataclasses.replace(again, sources=()) == dataclasses.replace(
         config.load([os.path.join(CASES, "good-override.toml")]), sources=())
+
+
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_config_option_before_or_after_the_subcommand(order):
+    override = os.path.join(CASES, "good-override.toml")
+    args = ["--config", override, "dump-config"] if order == "before" else ["dump-config", "--config", override]
+    out = subprocess.run([sys.executable, "-m", "appliance", *args], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    assert 'interface = "enp3s0"' in out
