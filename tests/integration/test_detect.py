@@ -108,3 +108,29 @@ def test_syslog_receives_rfc5424_for_a_new_alert(tmp_path):
     assert msg.startswith("<131>1 ")  # local0 (16) x 8 + err (3): severity high
     assert 'rule="ssh_guessing" key="10.3.0.70>10.3.0.22"' in msg
     assert msg.endswith("\ufeff10.3.0.70 opened 15 short SSH sessions to 10.3.0.22")
+
+
+def test_volume_baseline_learned_over_real_files_then_a_jump(tmp_path):
+    """Three quiet intervals teach the baseline (kept in SQLite); the fourth jumps and alerts."""
+    quiet = [{"proto": "udp", "client": "10.4.0.5", "server": "10.4.1.1", "sport": 20000,
+              "dport": 9000, "out": [1, 100], "repeat": 60}]
+    loud = [{**quiet[0], "repeat": 400}]
+    det = make_detector(tmp_path, {"volume": {"learn_intervals": 3, "floor_flows": 100,
+                                              "floor_bytes": 1000000}})
+    raised = []
+    for n, sessions in enumerate([quiet, quiet, quiet, loud]):
+        work = tmp_path / f"i{n}"
+        work.mkdir()
+        path = flow_file(work, sessions)
+        if n == 2:  # a restart keeps the baseline: it lives in the database
+            det.stop()
+            det = Detector(det.cfg, det.paths, clock=det.clock)
+        start = START + timedelta(minutes=n)
+        det.start()
+        raised.append(det.on_interval(Interval(path, start, start + timedelta(minutes=1))))
+    det.stop()
+    assert raised[:3] == [[], [], []]
+    keys = sorted(a["key"] for a in raised[3])
+    assert "host_flows:10.4.0.5" in keys and "port_flows:9000/udp" in keys
+    alert = next(a for a in raised[3] if a["key"] == "host_flows:10.4.0.5")
+    assert alert["flows"] == 400 and "baseline 60" in alert["summary"]
