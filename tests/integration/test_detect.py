@@ -134,3 +134,77 @@ def test_volume_baseline_learned_over_real_files_then_a_jump(tmp_path):
     assert "host_flows:10.4.0.5" in keys and "port_flows:9000/udp" in keys
     alert = next(a for a in raised[3] if a["key"] == "host_flows:10.4.0.5")
     assert alert["flows"] == 400 and "baseline 60" in alert["summary"]
+
+
+# A telnet login (data both ways) and a normal SSH session, sent at layer 2 into the mirror port.
+SESSIONS = r"""
+import sys
+from scapy.all import Ether, IP, TCP, Raw, sendp
+A, B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
+def session(c, s, sp, dp, n):
+    out = [IP(src=c, dst=s) / TCP(sport=sp, dport=dp, flags="S", seq=1)]
+    out.append(IP(src=s, dst=c) / TCP(sport=dp, dport=sp, flags="SA", seq=9, ack=2))
+    for i in range(n):
+        out.append(IP(src=c, dst=s) / TCP(sport=sp, dport=dp, flags="PA") / Raw(b"u" * 20))
+        out.append(IP(src=s, dst=c) / TCP(sport=dp, dport=sp, flags="PA") / Raw(b"p" * 60))
+    out.append(IP(src=c, dst=s) / TCP(sport=sp, dport=dp, flags="FA"))
+    out.append(IP(src=s, dst=c) / TCP(sport=dp, dport=sp, flags="FA"))
+    return [Ether(src=A if p.src == c else B, dst=B if p.src == c else A) / p for p in out]
+sendp(session("10.5.0.10", "10.5.0.23", 41023, 23, 6) + session("10.5.0.11", "10.5.0.22", 41022, 22, 6),
+      iface=sys.argv[1], verbose=False)
+"""
+
+
+@pytest.mark.root
+def test_spanflow_run_raises_a_telnet_alert_end_to_end(tmp_path, sensor_ns, injector_ns, mirror_link):
+    import subprocess
+    import sys
+
+    from appliance.supervisor import snapshot
+    from support.netns import python_in
+    from support.wait import wait_until
+
+    config = tmp_path / "spanflow.toml"
+    config.write_text(f"""
+[mirror]
+interface = "{mirror_link.mirror}"
+[probe.timeouts]
+general = 3
+tcp = 3
+tcp_fin = 2
+tcp_rst = 2
+udp = 2
+icmp = 2
+expint = 1
+[collector]
+rotate = 2
+[storage]
+dir = "{tmp_path / 'data'}"
+runtime_dir = "{tmp_path / 'run'}"
+[detect]
+rules_dir = "{os.path.join(ROOT, 'configs', 'rules.d')}"
+""")
+    log = open(tmp_path / "run.log", "w+")
+    proc = sensor_ns.popen(sys.executable, "-m", "appliance", "run", "--config", str(config),
+                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    status = str(tmp_path / "run" / "status.json")
+    try:
+        wait_until(lambda: (snapshot.read(status) or {}).get("detect", {}).get("state") == "running"
+                   or proc.poll() is not None, 30, what="spanflow run with detect")
+        assert proc.poll() is None, log.seek(0) or log.read()
+        python_in(injector_ns, SESSIONS, mirror_link.feed, timeout=60)
+
+        def alerts():
+            out = subprocess.run([sys.executable, "-m", "appliance", "alerts", "--json", "--config",
+                                  str(config)], cwd=ROOT, capture_output=True, text=True)
+            return json.loads(out.stdout) if out.returncode == 0 else None
+
+        found = wait_until(alerts, 30, interval=0.5, what="the telnet alert")
+        det = snapshot.read(status)["detect"]
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(15)
+        proc.wait(30)
+        log.close()
+    assert [(a["rule"], a["key"]) for a in found] == [("cleartext", "10.5.0.10>10.5.0.23:telnet")]
+    assert det["alerts"] >= 1 and det["errors"] == 0
