@@ -24,8 +24,11 @@ class Row:
 
 
 def _port(text):
-    # ICMP pseudo-ports print as "type.code"; they are never a service port
-    return int(text) if text.isdigit() else 0
+    # ICMP prints its destination "port" as "type.code": keep nfdump's number, type x 256 + code
+    if text.isdigit():
+        return int(text)
+    kind, _, code = text.partition(".")
+    return int(kind) * 256 + int(code) if kind.isdigit() and code.isdigit() else 0
 
 
 def parse_rows(text):

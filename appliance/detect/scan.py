@@ -31,12 +31,17 @@ def judge_scans(p, rows):
     """Return port scan and host sweep findings from -A srcip,dstip,srcport,dstport,proto rows."""
     ports, hosts = {}, {}
     for r in rows:
-        # answers go from the service port to a higher client port: count probes, not answers
-        if r.proto not in ("tcp", "udp") or r.dport > r.sport:
+        port = r.dport
+        if r.proto in ("icmp", "icmp6"):
+            # a ping sweep; nfdump -A keeps no ICMP type, and replies each go to one host only
+            port = 0
+        elif r.proto not in ("tcp", "udp") or r.dport > r.sport:
+            # answers go from the service port to a higher client port: count probes only
             continue
-        p_ = ports.setdefault((r.src, r.dst), {})
-        p_[(r.proto, r.dport)] = p_.get((r.proto, r.dport), 0) + r.flows
-        h_ = hosts.setdefault((r.src, r.proto, r.dport), {})
+        else:
+            p_ = ports.setdefault((r.src, r.dst), {})
+            p_[(r.proto, r.dport)] = p_.get((r.proto, r.dport), 0) + r.flows
+        h_ = hosts.setdefault((r.src, r.proto, port), {})
         h_[r.dst] = h_.get(r.dst, 0) + r.flows
     out = []
     ps = p["port_scan"]
@@ -51,9 +56,13 @@ def judge_scans(p, rows):
     if hs["enabled"]:
         for (src, proto, port), seen in sorted(hosts.items()):
             if len(seen) >= hs["hosts"]:
-                out.append(Finding("host_sweep", f"{src}>*:{port}/{proto}", hs["severity"],
-                                   f"{src} reached {len(seen)} hosts on port {port}/{proto}",
-                                   f"src ip {src} and proto {proto} and dst port {port}",
+                icmp = proto.startswith("icmp")
+                what = proto if icmp else f"port {port}/{proto}"
+                out.append(Finding("host_sweep", f"{src}>*:{proto if icmp else f'{port}/{proto}'}",
+                                   hs["severity"],
+                                   f"{src} reached {len(seen)} hosts with {what}",
+                                   f"src ip {src} and proto {proto}"
+                                   + ("" if icmp else f" and dst port {port}"),
                                    sum(seen.values()), 0, 0, (src,)))
     return out
 
