@@ -29,22 +29,29 @@ def service_filter(settings):
     return " or ".join(f"({t})" for t in terms)
 
 
-def evaluate(settings, rows, blocks, tallies, scan_rows, baseline):
-    """Judge one interval's rows, stat blocks and DNS tallies; scan_rows(sources) fetches more."""
+def evaluate(settings, rows, blocks, tallies, scan_rows, state, end):
+    """Judge one interval's rows, stat blocks and DNS tallies; scan_rows(sources) fetches more.
+
+    state carries what outlives an interval: {"baseline": volume baselines, "ssh": recent SSH
+    counts}; return (findings, new state).
+    """
     out = []
     if settings["cleartext"]["enabled"]:
         out += cleartext.judge(settings["cleartext"], rows)
-    out += dns.judge(settings, rows, tallies) + scan.judge_ssh(settings, rows)
+    out += dns.judge(settings, rows, tallies)
+    found, ssh = scan.judge_ssh(settings, state.get("ssh", []), scan.ssh_counts(settings, rows), end)
+    out += found
+    baseline = state.get("baseline", {})
     sources = scan.candidates(settings, blocks[0])
     if sources:
         out += scan.judge_scans(settings, scan_rows(sources))
     if settings["volume"]["enabled"]:
         baseline, found = volume.judge(settings["volume"], baseline, volume.observations(blocks))
         out += found
-    return out, baseline
+    return out, {"baseline": baseline, "ssh": ssh}
 
 
-def findings(settings, path, baseline, workers=2):
+def findings(settings, path, state, end, workers=2):
     """Run the nfdump passes on one file; return (findings, new volume baseline)."""
     specs = [spec for spec, _what, _col in volume.KINDS.values()]
     flt = service_filter(settings)
@@ -63,7 +70,7 @@ def findings(settings, path, baseline, workers=2):
         rows += flows.aggregate(path, SERVICE_FIELDS, more)
     return evaluate(settings, rows, blocks, tallies,
                     lambda sources: flows.aggregate(path, SCAN_FIELDS,
-                                                    scan.candidate_filter(sources)), baseline)
+                                                    scan.candidate_filter(sources)), state, end)
 
 
 def paired(ingest, cfg, paths):
@@ -82,6 +89,7 @@ class Detector:
         self.counters = {"intervals": 0, "findings": 0, "alerts": 0, "deduplicated": 0,
                          "suppressed": 0, "errors": 0}
         self.last_error, self.last_interval, self.last_seconds = None, None, None
+        self.recent_ssh = []
 
     def start(self):
         """Load the rules (failing on bad ones) and open the store."""
@@ -115,8 +123,10 @@ class Detector:
         t0 = time.monotonic()
         start, end = interval.start.timestamp(), interval.end.timestamp()
         try:
-            found, baseline = findings(self.settings, interval.path, self.store.baseline())
-            self.store.save_baseline(baseline)
+            state = {"baseline": self.store.baseline(), "ssh": self.recent_ssh}
+            found, state = findings(self.settings, interval.path, state, end)
+            self.store.save_baseline(state["baseline"])
+            self.recent_ssh = state["ssh"]  # in memory: a restart forgets at most one window
         except Exception as exc:  # one bad file must not stop detection of the next
             self.counters["errors"] += 1
             self.last_error = f"{os.path.basename(interval.path)}: {exc}"

@@ -7,9 +7,10 @@ RULES = {
     "host_sweep": {"severity": "medium", "hosts": 50},  # distinct hosts on one port
     "ssh_guessing": {
         "severity": "high",
-        "attempts": 10,  # short sessions from one source to one server in one interval
+        "attempts": 10,  # short sessions from one source to one server within the window
         "min_packets": 6,  # a login attempt completes the key exchange; scan probes do not
         "max_packets": 60,  # an interactive session or a copy sends more
+        "window": 300,  # seconds over which attempts add up (flow files are 5-60 s)
     },
 }
 MAX_CANDIDATES = 50  # sources looked at closely per interval
@@ -74,18 +75,40 @@ def interest(p):
             f"packets <= {s['max_packets']}"] if s["enabled"] else []
 
 
-def judge_ssh(p, rows):
-    """Return SSH guessing findings: many short client sessions to port 22 of one server."""
+def ssh_counts(p, rows):
+    """Return {(src, dst): (sessions, packets, bytes)} of short client sessions to port 22."""
     s = p["ssh_guessing"]
-    if not s["enabled"]:
-        return []
     pairs = {}
     for r in rows:
         if r.proto == "tcp" and r.dport == 22 and s["min_packets"] <= r.packets / max(r.flows, 1) \
                 <= s["max_packets"]:
             f, pk, b = pairs.get((r.src, r.dst), (0, 0, 0))
             pairs[(r.src, r.dst)] = (f + r.flows, pk + r.packets, b + r.bytes)
-    return [Finding("ssh_guessing", f"{src}>{dst}", s["severity"],
-                    f"{src} opened {f} short SSH sessions to {dst}",
-                    f"{host_filter(src, dst)} and proto tcp and port 22", f, pk, b, (src, dst))
-            for (src, dst), (f, pk, b) in sorted(pairs.items()) if f >= s["attempts"]]
+    return pairs
+
+
+def judge_ssh(p, recent, counts, end):
+    """Return (findings, recent) over the last `window` seconds of interval counts.
+
+    recent is [(interval end, counts)]: guesses paced over minutes span many flow files.
+    """
+    s = p["ssh_guessing"]
+    if not s["enabled"]:
+        return [], []
+    recent = [(e, c) for e, c in recent if e > end - s["window"]] + [(end, counts)]
+    total = {}
+    for _e, c in recent:
+        for pair, (f, pk, b) in c.items():
+            t = total.get(pair, (0, 0, 0))
+            total[pair] = (t[0] + f, t[1] + pk, t[2] + b)
+    found = [Finding("ssh_guessing", f"{src}>{dst}", s["severity"],
+                     f"{src} opened {f} short SSH sessions to {dst} in {s['window']} s",
+                     f"{host_filter(src, dst)} and proto tcp and port 22", f, pk, b, (src, dst))
+             for (src, dst), (f, pk, b) in sorted(total.items())
+             if f >= s["attempts"] and pair_seen_now(counts, src, dst)]
+    return found, recent
+
+
+def pair_seen_now(counts, src, dst):
+    """Tell whether the pair guessed in this interval (older guesses alone raise nothing new)."""
+    return (src, dst) in counts

@@ -10,6 +10,7 @@ from fixtures.rules import samples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIPPED = os.path.join(ROOT, "configs", "rules.d")
+T_END = 1795788060
 CASES = [(name, case) for name in samples.names() for case in samples.load(name)["cases"]]
 
 
@@ -46,7 +47,7 @@ def tallies(rows):
 
 def detect(settings, rows):
     found, _ = engine.evaluate(settings, rows, stat_blocks(rows), tallies(rows),
-                               lambda sources: [r for r in rows if r.src in sources], {})
+                               lambda sources: [r for r in rows if r.src in sources], {}, T_END)
     return found
 
 
@@ -84,3 +85,21 @@ def test_dns_finding_carries_the_evidence_filter_and_counts():
     (f,) = detect(settings_for("dns"), samples.rows(case["sessions"]))
     assert f.filter == "host 10.2.0.11 and (port 53 or (proto udp and src port 0 and dst port 0))"
     assert f.packets == 30 and f.bytes == 30 * (70 + 600 + 400)
+
+
+def test_ssh_guesses_spread_over_files_add_up_within_the_window():
+    s = settings_for("scan")
+    case = next(c for n, c in CASES if c["name"] == "ssh password guessing")
+    one = [{**case["sessions"][0], "repeat": 4}]  # 4 guesses per 5-second file
+    state, raised = {}, []
+    for n in range(4):
+        rows = samples.rows([{**one[0], "sport": 54000 + 10 * n}])
+        found, state = engine.evaluate(s, rows, stat_blocks(rows), tallies(rows), list,
+                                       state, T_END + 5 * n)
+        raised.append([f.key for f in found])
+    assert raised == [[], [], ["10.3.0.70>10.3.0.22"], ["10.3.0.70>10.3.0.22"]]
+    # past the window the old guesses are forgotten
+    rows = samples.rows(one)
+    found, state = engine.evaluate(s, rows, stat_blocks(rows), tallies(rows), list, state,
+                                   T_END + 15 + s["ssh_guessing"]["window"])
+    assert found == [] and len(state["ssh"]) == 1
