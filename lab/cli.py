@@ -8,7 +8,7 @@ import sys
 from appliance import config
 from appliance.errors import SpanflowError
 
-from . import report, state
+from . import state
 from .sensor import BASE_CONFIG
 from .traffic.catalog import SCENARIOS
 
@@ -71,9 +71,13 @@ def cmd_run(args, train=False):
             except KeyboardInterrupt:
                 say("interrupted: reporting what was sent so far")
         run.settle()
-        rows, ok = run.compare()
-        print(report.render(rows), flush=True)
-        say("all traffic stored as sent" if ok else "MISMATCH between sent and stored traffic")
+        text, bad, missing = run.compare()
+        print(text, flush=True)
+        say("all traffic stored as sent" if not bad else
+            f"MISMATCH between sent and stored traffic: {', '.join(bad)}")
+        if missing:
+            say(f"MISSING alerts: {', '.join(missing)}")
+        ok = not bad and not missing
         for line in run.where_to_look():
             say(line)
     finally:

@@ -6,7 +6,7 @@ import subprocess
 import time
 import uuid
 
-from . import report, state, stored, topo
+from . import alerts, report, state, stored, topo
 from .agents import CLIENTS, SERVICES, Agents
 from .errors import LabError
 from .network import Network, started
@@ -124,16 +124,26 @@ class Run:
         self.agents.finish(timeout=60)
         self.agents.stop()
         self.sensor.expire_all()
+        if alerts.available() and not self.sensor.detected_all(timeout=30):
+            say("detection did not handle the last flow file within 30 s (see sensor.log)")
 
     def compare(self):
-        """Return (rows, ok) comparing sent with stored."""
+        """Return (report text, kinds not stored as sent, expected alerts not raised)."""
         entries = [e for p in self.agents.ledgers if os.path.exists(p) for e in read(p)]
         recs = stored.rows(self.sensor.paths)
         ran = {n.split(":")[1][len("scenario-"):] for n, _p in self.agents.procs
                if n.split(":")[1].startswith("scenario-")}
         kinds = list(report.BASELINE) + [s for s in self.scenarios if s in ran]
         rows = report.compare(entries, stored.totals(recs), kinds)
-        return rows, all(r.ok for r in rows)
+        text = report.render(rows)
+        found = alerts.raised(self.sensor.paths.database)
+        missing = []
+        if found is not None:
+            alert_rows, unexpected = alerts.compare([k for k in kinds if k in alerts.EXPECTED], found)
+            if alert_rows or unexpected:
+                text += "\n\n" + alerts.render(alert_rows, unexpected)
+            missing = [f"{rule} ({name})" for name, rule, _c, v in alert_rows if v == "MISSING"]
+        return text, [r.kind for r in rows if not r.ok], missing
 
     def close(self):
         """Stop everything this run started, in reverse order; safe to call twice."""

@@ -4,6 +4,7 @@ Until `spanflow run` exists in this tree the lab starts the same two tools it wo
 the quiet-link preload, nfcapd) directly, so the topology and traffic can be checked end to end.
 """
 
+import json
 import logging
 import os
 import signal
@@ -14,6 +15,7 @@ from appliance import config
 from appliance.paths import Paths
 from appliance.probe.command import softflowd_command
 
+from .errors import LabError
 from .waiting import wait_for
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,23 @@ class Sensor:
         before = set(self.closed_files())
         wait_for(lambda: set(self.closed_files()) - before, 2 * self.cfg.collector.rotate + 5,
                  "one more closed flow file")
+
+    def detected_all(self, timeout):
+        """Wait until detection has handled the newest closed flow file; return whether it did."""
+        newest = os.path.basename(self.closed_files()[-1]) if self.closed_files() else ""
+
+        def caught_up():
+            try:
+                with open(self.paths.status) as f:
+                    detect = json.load(f).get("detect") or {}
+            except (OSError, ValueError):
+                return False
+            return (detect.get("last_interval") or "") >= newest
+        try:
+            wait_for(caught_up, timeout, "detection to handle the last flow file")
+            return True
+        except LabError:
+            return False
 
     def closed_files(self):
         """Return the closed flow files, oldest first."""

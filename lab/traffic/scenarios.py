@@ -16,7 +16,7 @@ from .ssh import CLIENT_OPTS
 
 SCAN_PORTS = range(1, 301)
 SPIKE_PORT, SPIKE_PACKETS, SPIKE_PAYLOAD = 5001, 3000, 1200
-GUESSES = 12
+GUESSES = 25
 
 
 def telnet_login(ctx):
@@ -55,12 +55,12 @@ def port_scan(ctx):
     ctx.ready.set()
     srv_ip, srv_mac = ctx.peers["srv"]
     sport = 40000 + ctx.rng.randrange(20000)
-    for port in SCAN_PORTS:
-        if not ctx.running():
-            return
-        pkt = (Ether(src=ctx.mac, dst=srv_mac) / IP(src=ctx.ip, dst=srv_ip)
-               / TCP(sport=sport, dport=port, flags="S", seq=ctx.rng.randrange(1 << 32)))
-        sendp(pkt, iface=ctx.iface, verbose=False)
+    pkts = [Ether(src=ctx.mac, dst=srv_mac) / IP(src=ctx.ip, dst=srv_ip)
+            / TCP(sport=sport, dport=port, flags="S", seq=ctx.rng.randrange(1 << 32))
+            for port in SCAN_PORTS]
+    # One burst, as a scanner does: it also keeps the scan inside one flow file for detection.
+    sendp(pkts, iface=ctx.iface, verbose=False)
+    for pkt in pkts:
         ctx.ledger.packet("port-scan", pkt)
 
 
@@ -68,13 +68,11 @@ def host_sweep(ctx):
     """Ping every address of the /24 once (broadcast frames: live hosts answer, none are missed)."""
     ctx.ready.set()
     ident = ctx.rng.randrange(65536)
-    for last in range(1, 255):
-        target = f"10.0.0.{last}"
-        if target == ctx.ip or not ctx.running():
-            continue
-        pkt = (Ether(src=ctx.mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=ctx.ip, dst=target)
-               / ICMP(type=8, id=ident, seq=last) / (b"\x00" * 32))
-        sendp(pkt, iface=ctx.iface, verbose=False)
+    pkts = [Ether(src=ctx.mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=ctx.ip, dst=f"10.0.0.{last}")
+            / ICMP(type=8, id=ident, seq=last) / (b"\x00" * 32)
+            for last in range(1, 255) if f"10.0.0.{last}" != ctx.ip]
+    sendp(pkts, iface=ctx.iface, verbose=False)
+    for pkt in pkts:
         ctx.ledger.packet("host-sweep", pkt)
 
 
@@ -117,7 +115,7 @@ def ssh_guessing(ctx):
     env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
     opts = [o if o != "BatchMode=yes" else "BatchMode=no" for o in CLIENT_OPTS]
     for _ in range(GUESSES):
-        if not ctx.pause(ctx.rng.uniform(0.1, 0.4)):
+        if not ctx.pause(ctx.rng.uniform(0.02, 0.1)):
             return
         done = subprocess.run(["ssh", *opts, "-o", "PreferredAuthentications=password",
                                "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",

@@ -20,8 +20,12 @@ def first_run():
 
 
 def test_run_reports_everything_stored(first_run):
+    assert "spanflow-lab: all traffic stored as sent" in first_run.out, first_run.out + first_run.err
+
+
+def test_every_expected_alert_raised_and_exit_zero(first_run):
+    assert "MISSING alerts" not in first_run.out, first_run.out
     assert first_run.rc == 0, first_run.out + first_run.err
-    assert "all traffic stored as sent" in first_run.out
 
 
 @pytest.mark.parametrize("kind", CRAFTED)
@@ -57,7 +61,7 @@ def test_first_run_left_nothing_behind(first_run):
 
 def test_second_run_right_after_works_and_is_clean(first_run):
     second = lab("run", "--duration", "6", "--seed", "8")
-    assert second.rc == 0, second.out + second.err
+    assert "all traffic stored as sent" in second.out, second.out + second.err
     assert second.run_id != first_run.run_id and second.switch != first_run.switch
     assert all(second.rows[k]["ok"] for k in CRAFTED)
     assert leftovers(second.closed_state()) == []
@@ -108,7 +112,7 @@ def test_check_catches_a_wrong_host(first_run, tmp_path):
 def test_ovs_switch_mirror_is_exact_and_ovs_is_stopped_after(first_run):
     ovs_was_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
     result = lab("run", "--switch", "ovs", "--duration", "6", "--scenario", "port-scan")
-    assert result.rc == 0, result.out + result.err
+    assert "all traffic stored as sent" in result.out, result.out + result.err
     assert all(result.rows[k]["ok"] for k in (*CRAFTED, "port-scan"))
     assert leftovers(result.closed_state()) == []
     ovs_is_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0

@@ -1,0 +1,59 @@
+"""Alerts each scenario should raise against those the sensor's detection raised."""
+
+import os
+
+from .topo import HOSTS
+from .traffic.catalog import SCENARIOS
+
+# scenario -> (rule, must it be raised in a short run?). The volume rule compares with an EWMA
+# baseline per key that a run of minutes has not built yet, so it is shown but not required.
+EXPECTED = {
+    "telnet": ("cleartext", True), "dns-tunnel": ("dns_tunnel", True),
+    "port-scan": ("port_scan", True), "host-sweep": ("host_sweep", True),
+    "ssh-guessing": ("ssh_guessing", True), "volume-spike": ("volume", False),
+}
+
+
+def available():
+    """Tell whether this tree has detection (appliance.detect)."""
+    try:
+        import appliance.detect.store  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def raised(database):
+    """Return every alert of a run's database, or None when detection is not in this tree."""
+    try:
+        from appliance.detect.store import AlertStore
+    except ImportError:
+        return None
+    if not os.path.exists(database):
+        return []
+    store = AlertStore(database)
+    try:
+        return store.list(active_only=False, limit=100_000)
+    finally:
+        store.close()
+
+
+def compare(scenarios, alerts):
+    """Return ([(scenario, rule, raised count, verdict)], unexpected alerts)."""
+    rows, matched = [], set()
+    for name in scenarios:
+        rule, required = EXPECTED[name]
+        ip = HOSTS[SCENARIOS[name][0]]
+        hits = [a for a in alerts if a["rule"] == rule and ip in a["hosts"]]
+        matched |= {a["id"] for a in hits}
+        verdict = "ok" if hits else ("MISSING" if required else "not yet (needs a baseline)")
+        rows.append((name, rule, len(hits), verdict))
+    return rows, [a for a in alerts if a["id"] not in matched]
+
+
+def render(rows, unexpected):
+    """Return the alerts table and one line per alert no scenario explains."""
+    lines = [f"{'scenario':14}{'expected alert':16}{'raised':8}result"]
+    lines += [f"{n:14}{r:16}{c:<8}{v}" for n, r, c, v in rows]
+    lines += [f"unexpected alert: {a['rule']} {a['key']} ({a['summary'][:80]})" for a in unexpected]
+    return "\n".join(lines)
