@@ -9,8 +9,8 @@ RULES = {
         "severity": "high",
         "attempts": 10,  # short sessions from one source to one server within the window
         "min_packets": 6,  # a login attempt completes the key exchange; scan probes do not
-        "max_packets": 60,  # an interactive session or a copy sends more
-        "window": 300,  # seconds over which attempts add up (flow files are 5-60 s)
+        "max_packets": 30,  # a key login with a shell and a few commands, or a copy, sends more
+        "window": 60,  # seconds over which attempts add up (flow files are 5-60 s)
     },
 }
 MAX_CANDIDATES = 50  # sources looked at closely per interval
