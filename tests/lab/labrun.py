@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,6 +29,12 @@ class LabResult:
     @property
     def run_dir(self):
         return os.path.join("/run/spanflow-lab", self.run_id)
+
+    def remove(self):
+        """Delete this run's data and run directories (the tests' runs only)."""
+        if self.run_id:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            shutil.rmtree(os.path.join("/var/lib/spanflow-lab", self.run_id), ignore_errors=True)
 
     def closed_state(self):
         with open(os.path.join(self.run_dir, "state-closed.json")) as f:

@@ -16,7 +16,9 @@ SCENARIO_KINDS = ("telnet", "dns-tunnel", "port-scan", "host-sweep", "volume-spi
 
 @pytest.fixture(scope="module")
 def first_run():
-    return lab("run", "--duration", "15", "--scenario", "all", "--seed", "7")
+    result = lab("run", "--duration", "15", "--scenario", "all", "--seed", "7")
+    yield result
+    result.remove()
 
 
 def test_run_reports_everything_stored(first_run):
@@ -65,6 +67,7 @@ def test_second_run_right_after_works_and_is_clean(first_run):
     assert second.run_id != first_run.run_id and second.switch != first_run.switch
     assert all(second.rows[k]["ok"] for k in CRAFTED)
     assert leftovers(second.closed_state()) == []
+    second.remove()
 
 
 def _answers(first_run, tmp_path, wrong=False):
@@ -117,3 +120,4 @@ def test_ovs_switch_mirror_is_exact_and_ovs_is_stopped_after(first_run):
     assert leftovers(result.closed_state()) == []
     ovs_is_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
     assert ovs_is_up == ovs_was_up, "the lab must stop Open vSwitch only if it started it"
+    result.remove()
