@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from . import files as flowfiles
-from . import filters, nfdump, records
+from . import filters, records
 
 
 @dataclass
@@ -40,23 +40,23 @@ def file_args(flowdir, chosen):
 
 def search(paths, filter, since=None, until=None, limit=1000, timeout=30):
     """Return the flows of the closed files matching filter within [since, until], at most limit."""
-    text = filters.check(filter, timeout=min(timeout, 10))
     chosen = flowfiles.since_files(flowfiles.closed_files(paths.flows), since)
     if not chosen:
+        filters.check(filter, timeout=min(timeout, 10))  # a bad filter is an error even on no data
         return SearchResult()
     limit = max(1, int(limit))
     args = [*file_args(paths.flows, chosen), *window_args(since, until),
-            "-c", str(limit + 1), "-o", "json", text]
-    rows = records.rows(nfdump.run(args, timeout))
+            "-c", str(limit + 1), "-o", "json"]
+    rows = records.rows(filters.run_filtered(args, filters.normalize(filter), timeout))
     return SearchResult(rows=rows[:limit], truncated=len(rows) > limit, files=len(chosen))
 
 
 def top(paths, filter, field_name, since=None, until=None, count=10, order="bytes", timeout=30):
     """Return nfdump's top-N statistic (-s FIELD/ORDER) as a list of dicts from its CSV."""
-    text = filters.check(filter, timeout=min(timeout, 10))
     chosen = flowfiles.since_files(flowfiles.closed_files(paths.flows), since)
     if not chosen:
+        filters.check(filter, timeout=min(timeout, 10))
         return []
     args = [*file_args(paths.flows, chosen), *window_args(since, until),
-            "-s", f"{field_name}/{order}", "-n", str(int(count)), "-o", "csv", "-q", text]
-    return records.parse_stat_csv(nfdump.run(args, timeout))
+            "-s", f"{field_name}/{order}", "-n", str(int(count)), "-o", "csv", "-q"]
+    return records.parse_stat_csv(filters.run_filtered(args, filters.normalize(filter), timeout))

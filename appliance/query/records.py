@@ -22,8 +22,9 @@ def iso(dt):
 
 def parse_json(text):
     """Return nfdump's -o json records as a list of dicts (nfdump prints a bare line when empty)."""
-    body = "\n".join(ln for ln in text.splitlines() if ln.strip() != "No matching flows")
-    if not body.strip():
+    body = text.lstrip()
+    # nfdump 1.7.1 prints "[", a bare "No matching flows" line and "]" instead of an empty list.
+    if not body or "No matching flows" in body[:40]:
         return []
     try:
         data = json.loads(body)
@@ -36,10 +37,15 @@ def parse_json(text):
 def row(record):
     """Turn one nfdump JSON record into a spanflow flow row (corrected, see correct())."""
     proto = int(record.get("proto", 0))
-    first, last = correct(parse_time(record["first"]), parse_time(record["last"]))
+    first_text, last_text = record["first"], record["last"]
+    first, last = parse_time(first_text), parse_time(last_text)
+    if last < first:
+        first, last = correct(first, last)
+        first_text = last_text = iso(last)[:-1]
     out = {
-        "first": iso(first),
-        "last": iso(last),
+        # nfdump prints UTC (TZ=UTC) with milliseconds: only the zone letter is missing.
+        "first": first_text + "Z",
+        "last": last_text + "Z",
         "duration": round((last - first).total_seconds(), 3),
         "proto": proto,
         "proto_name": PROTO_NAMES.get(proto, str(proto)),
