@@ -3,7 +3,6 @@
 import logging
 
 from ..paths import Paths
-from ..web import security
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +16,11 @@ def register(sub, common):
 
 
 def serve(args, cfg):
-    import waitress  # imported here: other subcommands need not load the web stack
+    # Imported here: every other subcommand, `spanflow run` above all, stays free of Flask
+    # (about 15 MB of resident memory, docs/operations.md).
+    import waitress
 
+    from ..web import security
     from ..web.app import create_app
 
     host, port = security.parse_listen(args.listen or cfg.web.listen)
