@@ -6,7 +6,8 @@ from ..query import nfdump
 
 TIMEOUT = 120  # seconds per nfdump run on one interval's file
 ROW_FORMAT = "fmt:%sa,%da,%sp,%dp,%pr,%fl,%pkt,%byt"
-PROTOS = {"TCP": "tcp", "UDP": "udp", "ICMP": "icmp", "ICMP6": "icmp6"}
+PROTOS = {"TCP": "tcp", "UDP": "udp", "ICMP": "icmp", "ICMP6": "icmp6",
+          "6": "tcp", "17": "udp", "1": "icmp", "58": "icmp6"}  # -N prints protocol numbers
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def parse_rows(text):
     rows = []
     for line in text.splitlines():
         cols = [c.strip() for c in line.split(",")]
-        if len(cols) != 8 or not cols[5].isdigit():
+        if len(cols) != 8 or not all(c.isdigit() for c in cols[5:]):
             continue
         proto = PROTOS.get(cols[4], cols[4].lower())
         rows.append(Row(cols[0], cols[1], _port(cols[2]), _port(cols[3]), proto,
@@ -46,7 +47,8 @@ def parse_rows(text):
 
 def aggregate(path, fields, flt, timeout=TIMEOUT):
     """Return Rows of the flows matching flt, aggregated by nfdump over the -A fields."""
-    args = ["-r", path, "-q", "-A", fields, "-o", ROW_FORMAT]
+    # -N: plain numbers; without it fmt output scales big counts ("1.0 M")
+    args = ["-r", path, "-q", "-N", "-A", fields, "-o", ROW_FORMAT]
     return parse_rows(nfdump.run(args + ([flt] if flt else []), timeout))
 
 
