@@ -8,7 +8,7 @@ RULES = {
     "dns_tunnel": {
         "severity": "high",
         "bytes_per_interval": 5_000_000,  # query + answer bytes of one client in one file
-        "min_queries": 20,  # averages over fewer queries say nothing
+        "min_queries": 10,  # averages over fewer queries say nothing
         "query_bytes": 160,  # average IP bytes per query; names of normal lookups stay under ~100
         "answer_bytes": 700,  # average bytes per answer, its IP fragments included
     },
