@@ -34,6 +34,8 @@ def test_build_makes_both_packages_with_private_modules(build):
     tree = [rel for rel in tree_files() if os.stat(os.path.join(ROOT, rel)).st_mtime < build.started]
     assert "appliance/cli/main.py" in tree and "lab/__init__.py" in tree
     assert [rel for rel in tree if f"./usr/lib/spanflow/{rel}" not in box + lab] == []
+    rules = os.listdir(os.path.join(ROOT, "configs", "rules.d"))
+    assert [r for r in rules if f"./etc/spanflow/rules.d/{r}" not in box] == []
     # the lab finds the shipped rules where it looks for them in a checkout
     assert "./usr/lib/spanflow/configs/rules.d -> /etc/spanflow/rules.d" in lab
 
