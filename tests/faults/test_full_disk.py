@@ -1,5 +1,6 @@
 """A full disk under the store (a small tmpfs we mount and unmount): ingest keeps running,
-counts every unreadable file it quarantines, corrupts nothing, and catches up once space is back.
+retention (nfexpire, as the collector runs it) frees space, every unreadable file is counted,
+nothing is corrupted, and ingest catches up.
 
 The run loop is spanflow's own Supervisor with the real ingest worker, so an exception from a
 poll is handled as `spanflow run` handles it. nfcapd on a full disk leaves empty files behind;
@@ -7,11 +8,13 @@ the test makes those directly.
 """
 
 import os
+import shutil
 import subprocess
 import threading
 
 import pytest
 
+from appliance.collector import retention
 from appliance.supervisor.run import Supervisor
 from appliance.trends.ingest import IngestWorker
 from faults import capture, store
@@ -48,7 +51,9 @@ def fill(path):
 
 def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
     source = capture.flow_file(str(tmp_path), flows=200)
-    _, cfg, paths = store.make(tmp_path, data=disk / "data")
+    # 10 files of 21 KB: a 100 KiB size limit keeps the newest few
+    _, cfg, paths = store.make(tmp_path, data=disk / "data",
+                               collector='retention = {max_size = "100K"}')
     good = capture.backlog(source, paths.flows, 10)
     worker = IngestWorker(cfg, paths)
     sup = Supervisor([("ingest", worker)], paths.status, interval=0.2)
@@ -59,13 +64,16 @@ def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
         snap = lambda: store.snapshot.read(paths.status) or {}  # noqa: E731
         wait_until(lambda: snap().get("ingest", {}).get("files_done") == 10, 60,
                    what="the backlog ingested")
+        want = store.nfdump_totals([os.path.join(paths.flows, n) for n in good])
         fill(disk / "filler")
         for name in capture.names_after(good[-1], 3):
             open(os.path.join(paths.flows, name), "wb").close()  # what nfcapd leaves on ENOSPC
         before = snap()["updated"]
         wait_until(lambda: snap()["updated"] != before, 10, what="the loop to go on")
         assert loop.is_alive()
-        os.unlink(disk / "filler")
+        assert shutil.disk_usage(disk).free < 65536
+        expired = retention.expire(cfg, paths)[paths.flows]  # the collector's periodic chore
+        assert expired["files"] >= 5 and shutil.disk_usage(disk).free > 100_000
         st = wait_until(lambda: (lambda s: s["pending"] == 0 and s)(snap()["ingest"]), 60,
                         what="ingest to catch up after the disk had space again")
     finally:
@@ -75,5 +83,4 @@ def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
     assert (st["files_done"], st["quarantined"]) == (10, 3)
     assert len(os.listdir(paths.quarantine)) == 3  # every quarantined file is counted
     store.intact(paths)
-    want = store.nfdump_totals([os.path.join(paths.flows, n) for n in good])
     assert store.rrd_totals(cfg, paths, *capture.window(good)) == want
