@@ -52,7 +52,7 @@ def evaluate(settings, rows, blocks, tallies, scan_rows, state, end):
 
 
 def findings(settings, path, state, end, workers=2):
-    """Run the nfdump passes on one file; return (findings, new volume baseline)."""
+    """Run the nfdump passes on one file; return (findings, new state)."""
     specs = [spec for spec, _what, _col in volume.KINDS.values()]
     flt = service_filter(settings)
     with ThreadPoolExecutor(max_workers=workers) as pool:

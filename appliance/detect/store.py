@@ -1,10 +1,15 @@
 """AlertStore: alerts and volume baselines in the shared SQLite file (tables alert_*)."""
 
 import json
+import logging
 import os
 import sqlite3
 import time
 from datetime import datetime, timezone
+
+from ..errors import SpanflowError
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_alerts (
@@ -42,12 +47,29 @@ def _dict(row):
 class AlertStore:
     """Alerts for the detector (write), the CLI and the web page (read, acknowledge)."""
 
-    def __init__(self, path, clock=time.time):
-        self.path, self.clock = path, clock
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        self.con = sqlite3.connect(path, timeout=10, check_same_thread=False)
-        self.con.execute("PRAGMA journal_mode=WAL")
-        self.con.executescript(SCHEMA)
+    def __init__(self, path, clock=time.time, readonly=False):
+        self.path, self.clock, self.readonly = path, clock, readonly
+        if not readonly:
+            try:
+                os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+                self.con = sqlite3.connect(path, timeout=10, check_same_thread=False)
+                self.con.execute("PRAGMA journal_mode=WAL")
+                self.con.executescript(SCHEMA)
+                return
+            except (OSError, sqlite3.OperationalError) as exc:
+                # the web or CLI user may only read the sensor's database: lists still work
+                log.debug("alert store %s read-only: %s", path, exc)
+                self.readonly = True
+        self.con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10,
+                                   check_same_thread=False)
+
+    def _rows(self, sql, args=()):
+        try:
+            return self.con.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if self.readonly and "no such table" in str(exc):
+                return []  # detection has not created its tables yet
+            raise
 
     def close(self):
         self.con.close()
@@ -77,18 +99,21 @@ class AlertStore:
     def list(self, active_only=True, limit=100):
         """Return alerts, newest first; only unacknowledged ones unless active_only is False."""
         where = "WHERE acked_at IS NULL" if active_only else ""
-        rows = self.con.execute(f"SELECT {', '.join(COLUMNS)} FROM alert_alerts {where} "
-                                "ORDER BY last_seen DESC, id DESC LIMIT ?", (int(limit),))
+        rows = self._rows(f"SELECT {', '.join(COLUMNS)} FROM alert_alerts {where} "
+                          "ORDER BY last_seen DESC, id DESC LIMIT ?", (int(limit),))
         return [_dict(r) for r in rows]
 
     def get(self, alert_id):
         """Return one alert as a dict, or None."""
-        row = self.con.execute(f"SELECT {', '.join(COLUMNS)} FROM alert_alerts WHERE id=?",
-                               (int(alert_id),)).fetchone()
-        return _dict(row) if row else None
+        rows = self._rows(f"SELECT {', '.join(COLUMNS)} FROM alert_alerts WHERE id=?",
+                          (int(alert_id),))
+        return _dict(rows[0]) if rows else None
 
     def acknowledge(self, alert_id, by):
         """Mark an active alert acknowledged by `by`; return False if unknown or already done."""
+        if self.readonly:
+            raise SpanflowError(f"cannot acknowledge: {self.path} is read-only for this user "
+                                "(acknowledge as the sensor's user, e.g. sudo spanflow ack ID)")
         with self.con:
             cur = self.con.execute("UPDATE alert_alerts SET acked_at=?, acked_by=? "
                                    "WHERE id=? AND acked_at IS NULL",
@@ -97,7 +122,7 @@ class AlertStore:
 
     def markers(self, start, end):
         """Return alerts overlapping [start, end] (epoch seconds) for graph markers."""
-        rows = self.con.execute(
+        rows = self._rows(
             "SELECT id, rule, key, severity, first_seen, last_seen FROM alert_alerts "
             "WHERE first_seen <= ? AND last_seen >= ? ORDER BY first_seen", (int(end), int(start)))
         return [{"id": i, "rule": r, "key": k, "severity": s, "start": a, "end": b}
@@ -105,8 +130,8 @@ class AlertStore:
 
     def counts(self):
         """Return {"active": n, "total": n}."""
-        total, active = self.con.execute(
-            "SELECT count(*), count(*) - count(acked_at) FROM alert_alerts").fetchone()
+        rows = self._rows("SELECT count(*), count(*) - count(acked_at) FROM alert_alerts")
+        total, active = rows[0] if rows else (0, 0)
         return {"active": active, "total": total}
 
     def baseline(self):

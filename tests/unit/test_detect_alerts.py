@@ -152,3 +152,21 @@ def test_missing_rules_folder_says_what_to_do(tmp_path):
     with pytest.raises(ConfigError, match="rules folder .* is missing: create it or set "
                                           "detect.rules_dir"):
         rules.load(str(tmp_path / "nope"))
+
+
+def test_read_only_store_lists_but_refuses_to_acknowledge(tmp_path):
+    import sqlite3
+    path = str(tmp_path / "spanflow.sqlite")
+    sqlite3.connect(path).execute("CREATE TABLE ingest_files (name TEXT)").connection.commit()
+    early = AlertStore(path, readonly=True)  # ingest made the file, detection not yet
+    assert (early.list(), early.get(1), early.markers(0, T0), early.counts()) == \
+        ([], None, [], {"active": 0, "total": 0})
+    early.close()
+    writer = AlertStore(path, clock=Clock(T0))
+    alert_id, _ = writer.record(SSH, T0, T0 + 60, cooldown=900)
+    writer.close()
+    reader = AlertStore(path, readonly=True)
+    assert [a["id"] for a in reader.list()] == [alert_id]
+    with pytest.raises(SpanflowError, match="cannot acknowledge: .* is read-only for this user"):
+        reader.acknowledge(alert_id, "ana")
+    reader.close()
