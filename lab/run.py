@@ -58,10 +58,11 @@ class Run:
         for proc in self.sensor.procs:
             self._record_pid(proc.pid)
         ctl = self.sensor.paths.softflowd_ctl
+        logfile = os.path.join(self.sensor.paths.runtime, "sensor.log")
         wait_for(lambda: self.sensor.host.cmd(f"softflowctl -c {ctl} statistics 2>&1")
-                 .startswith("softflowd"), 30, "the probe to answer on its control socket")
+                 .startswith("softflowd"), 30, f"the probe to answer (see {logfile})")
         wait_for(self.sensor.closed_files, 4 * self.sensor.cfg.collector.rotate + 10,
-                 "the collector's first flow file")
+                 f"the collector's first flow file (see {logfile})")
         say(f"sensor up in host 'sensor' ({self.sensor.mode}), flows in {self.sensor.flows_dir}")
         srv = net.get("srv")
         self.sshd = srv.popen(ssh.prepare(self.run_dir, srv.IP()), stdout=subprocess.DEVNULL,

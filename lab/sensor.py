@@ -1,8 +1,4 @@
-"""Run the sensor inside the `sensor` host: the box's own `spanflow run` on the SPAN port.
-
-Until `spanflow run` exists in this tree the lab starts the same two tools it would (softflowd with
-the quiet-link preload, nfcapd) directly, so the topology and traffic can be checked end to end.
-"""
+"""Run the sensor inside the `sensor` host: the box's own `spanflow run` on the SPAN port."""
 
 import json
 import logging
@@ -13,7 +9,6 @@ import sys
 
 from appliance import config
 from appliance.paths import Paths
-from appliance.probe.command import softflowd_command
 
 from .errors import LabError
 from .waiting import wait_for
@@ -68,35 +63,19 @@ class Sensor:
         return self.paths.flows
 
     def start(self):
-        """Start `spanflow run` (or its two tools) in the sensor host."""
+        """Start `spanflow run` in the sensor host."""
         os.makedirs(self.paths.flows, exist_ok=True)
         os.makedirs(self.paths.runtime, exist_ok=True)
         logfile = open(os.path.join(self.paths.runtime, "sensor.log"), "ab")
-        if appliance_has("run"):
-            self.mode = "spanflow run"
-            argv = [PY, "-m", "appliance", "run"]
-            for path in self.configs:
-                argv += ["--config", path]
-            self.procs.append(self.host.popen(argv, cwd=REPO, env=child_env(),
-                                              stdout=logfile, stderr=subprocess.STDOUT))
-        else:
-            self.mode = "softflowd+nfcapd"
-            self._start_tools(logfile)
+        if not appliance_has("run"):
+            raise LabError("`spanflow run` is missing from this tree (python3 -m appliance run)")
+        self.mode = "spanflow run"
+        argv = [PY, "-m", "appliance", "run"]
+        for path in self.configs:
+            argv += ["--config", path]
+        self.procs.append(self.host.popen(argv, cwd=REPO, env=child_env(),
+                                          stdout=logfile, stderr=subprocess.STDOUT))
         log.info("sensor started (%s)", self.mode)
-
-    def _start_tools(self, logfile):
-        iface = self.cfg.mirror.interface
-        # What `spanflow run`'s mirror step does: up, promiscuous, no address (pyroute2 there).
-        self.host.cmd(f"ip addr flush dev {iface}; ip link set {iface} up promisc on")
-        host, port = self.cfg.collector.listen.rsplit(":", 1)
-        nfcapd = ["/usr/bin/nfcapd", "-w", self.paths.flows, "-b", host, "-p", port,
-                  "-t", str(self.cfg.collector.rotate), "-B", str(16 * 1024 * 1024),
-                  "-P", self.paths.nfcapd_pid]
-        self.procs.append(self.host.popen(nfcapd, stdout=logfile, stderr=subprocess.STDOUT))
-        argv, extra = softflowd_command(self.cfg, self.paths, iface)
-        env = child_env()
-        env.update(extra)
-        self.procs.append(self.host.popen(argv, env=env, stdout=logfile, stderr=subprocess.STDOUT))
 
     def alive(self):
         """Tell whether every sensor process still runs."""
