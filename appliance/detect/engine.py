@@ -6,7 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import ConfigError
-from . import cleartext, dns, flows, rules, scan, volume
+from . import cleartext, dns, flows, rules, scan, trend, volume
 from .notify import Notifier
 from .store import AlertStore
 from .suppress import suppressed
@@ -125,6 +125,10 @@ class Detector:
         try:
             state = {"baseline": self.store.baseline(), "ssh": self.recent_ssh}
             found, state = findings(self.settings, interval.path, state, end)
+            t = self.settings["trend"]
+            if t["enabled"]:
+                found += trend.judge(t, trend.read(self.cfg, self.paths, t, interval.start,
+                                                   interval.end), start, end)
             self.store.save_baseline(state["baseline"])
             self.recent_ssh = state["ssh"]  # in memory: a restart forgets at most one window
         except Exception as exc:  # one bad file must not stop detection of the next

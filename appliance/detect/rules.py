@@ -5,11 +5,12 @@ import os
 import tomllib
 
 from ..errors import ConfigError
-from . import cleartext, dns, scan, volume
+from . import cleartext, dns, scan, trend, volume
 
-FAMILIES = (cleartext, dns, volume, scan)
+FAMILIES = (cleartext, dns, volume, scan, trend)
 SEVERITIES = ("low", "medium", "high")
 COMMON = {"enabled": True, "severity": "medium"}
+CHOICES = {k: v for family in FAMILIES for k, v in getattr(family, "CHOICES", {}).items()}
 
 
 def defaults():
@@ -35,7 +36,7 @@ def _type_problem(default, value):
     if isinstance(default, list):
         return None if isinstance(value, list) and all(
             isinstance(v, (int, str)) and not isinstance(v, bool) for v in value) \
-            else "a list of ports or addresses"
+            else "a list of ports, addresses or names"
     return "unsupported"
 
 
@@ -57,6 +58,9 @@ def merge(settings, data, source):
             want = _type_problem(settings[rule][key], value)
             if key == "severity" and value not in SEVERITIES:
                 want = "one of " + ", ".join(SEVERITIES)
+            allowed = CHOICES.get((rule, key))
+            if allowed and not want and not set(value) <= set(allowed):
+                want = "a list of " + ", ".join(allowed)
             if want:
                 problems.append(f"{source}: {rule}.{key} = {value!r} must be {want}")
             else:

@@ -53,7 +53,8 @@ class AlertStore:
             try:
                 os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
                 self.con = sqlite3.connect(path, timeout=10, check_same_thread=False)
-                self.con.execute("PRAGMA journal_mode=WAL")
+                # no journal_mode change: trends keeps the file in rollback mode (not WAL) so the
+                # unprivileged web can read it, and switching modes needs the file to itself
                 self.con.executescript(SCHEMA)
                 return
             except (OSError, sqlite3.OperationalError) as exc:

@@ -170,3 +170,15 @@ def test_read_only_store_lists_but_refuses_to_acknowledge(tmp_path):
     with pytest.raises(SpanflowError, match="cannot acknowledge: .* is read-only for this user"):
         reader.acknowledge(alert_id, "ana")
     reader.close()
+
+
+def test_store_keeps_the_rollback_journal_of_the_shared_file(tmp_path):
+    import sqlite3
+    path = str(tmp_path / "spanflow.sqlite")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=DELETE")  # as trends opens it, so the web can read
+    store = AlertStore(path)
+    store.record(SSH, T0, T0 + 60, cooldown=900)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    store.close()
+    assert not (tmp_path / "spanflow.sqlite-wal").exists()
