@@ -138,7 +138,8 @@ def run(args, base):
     cfg = dataclasses.replace(Config(), storage=Storage(dir=base, runtime_dir=base), web=Web())
     now = datetime.now(timezone.utc).isoformat()
     snapshot.write(Paths.of(cfg).status, {"version": 1, "updated": now, "mirror": {
-        "interface": "bench0", "state": "up", "promisc": True, "counters": {"rx_packets": 1}}})
+        "interface": "bench0", "state": "running", "link": "up", "promisc": True,
+        "rx_packets": 1}})
     began = time.perf_counter()
     backfill(cfg, Paths.of(cfg), args.minutes)
     filled = time.perf_counter() - began

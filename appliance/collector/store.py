@@ -67,17 +67,15 @@ def store_state(cfg, paths):
     state = {"dir": paths.flows, "files": len(closed), "flows": count_flows(paths.flows, closed),
              "disk_bytes": disk_bytes(paths.flows) if os.path.isdir(paths.flows) else 0,
              "flows_pending": len(closed) - len(_counts.get(paths.flows, {})),
-             "oldest_file": None, "newest_file": None, "last_rotation": None,
-             # the names the web health page reads: last_file, oldest (start), newest (closed)
-             "last_file": None, "oldest": None, "newest": None}
+             "oldest_file": None, "newest_file": None, "oldest": None, "last_rotation": None}
     if closed:
         state["oldest_file"] = closed[0][1]
-        state["newest_file"] = state["last_file"] = closed[-1][1]
-        state["oldest"] = records.iso(closed[0][0])
+        state["newest_file"] = closed[-1][1]
+        state["oldest"] = records.iso(closed[0][0])  # start of the oldest interval kept
         # A file is closed by its rename at rotation: its mtime is the rotation time.
         try:
             mtime = os.stat(os.path.join(paths.flows, closed[-1][1])).st_mtime
-            state["last_rotation"] = state["newest"] = records.iso(
+            state["last_rotation"] = records.iso(
                 datetime.fromtimestamp(mtime, timezone.utc))
         except FileNotFoundError:
             pass

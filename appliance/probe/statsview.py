@@ -12,8 +12,7 @@ def kernel_drops(mirror):
     """Return the mirror port's kernel drop counters from its status part ({} when unknown)."""
     if not mirror:
         return {}
-    counters = mirror.get("counters", mirror)
-    return {k: counters[k] for k in KERNEL_DROPS if isinstance(counters.get(k), int)}
+    return {k: mirror[k] for k in KERNEL_DROPS if isinstance(mirror.get(k), int)}
 
 
 def annotate(stats, mirror=None):

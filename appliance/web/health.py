@@ -45,26 +45,28 @@ def snapshot_item(snap, now, where):
 
 
 def probe_stats(p):
-    """Return the parsed softflowd statistics of a probe part, whatever key the run loop used."""
-    stats = p.get("stats") or p.get("statistics") or {}
+    """Return the parsed softflowd statistics of a probe part (its `statistics` reading)."""
+    stats = p.get("statistics") or {}
     return stats if isinstance(stats, dict) else {}
 
 
 def mirror_item(m):
-    # The run loop puts the kernel counters at the top level of its part; the early contract
-    # nested them under "counters": accept both.
-    counters = m.get("counters") or m
-    link = m.get("link", m.get("state"))
+    # The run loop's mirror part: state (running|stopped), link (kernel operstate), promisc and
+    # the kernel counters side by side (appliance/mirror/counters.py).
+    link = m.get("link")
     facts = {"interface": m.get("interface"), "state": m.get("state"), "link": link,
              "promisc": m.get("promisc"),
-             **{k: counters.get(k) for k in ("rx_packets", "rx_bytes", "rx_dropped", "rx_missed")}}
+             **{k: m.get(k) for k in ("rx_packets", "rx_bytes", "rx_dropped", "rx_missed")}}
     if m.get("error"):
         return _item("mirror", BAD, f"cannot read the mirror port: {m['error']}", facts,
                      reason=f"the mirror port {m.get('interface')} cannot be read")
-    if m.get("state") not in ("up", "running") or link not in ("up", "running", "unknown"):
+    if m.get("state") not in RUNNING:
+        return _item("mirror", BAD, f"mirror port {m.get('interface')} is {m.get('state')}",
+                     facts, reason="the mirror port is not set up: is `spanflow run` starting?")
+    if link not in ("up", "unknown"):  # "unknown": drivers (and lo) that report no operstate
         return _item("mirror", BAD, f"mirror port {m.get('interface')} is {link}", facts,
                      reason="the mirror port is down: check the SPAN cable")
-    if not counters.get("rx_packets"):
+    if not m.get("rx_packets"):
         return _item("mirror", BAD, "no packets on the mirror port", facts,
                      reason="no packets on the mirror port: is the switch's SPAN session set up?")
     drops = statsview.kernel_drops(m)
@@ -72,7 +74,7 @@ def mirror_item(m):
         return _item("mirror", WARN, "mirror port is not promiscuous", facts)
     if any(drops.values()):
         return _item("mirror", WARN, f"kernel dropped packets: {drops}", facts)
-    return _item("mirror", OK, f"{counters.get('rx_packets')} packets received", facts)
+    return _item("mirror", OK, f"{m.get('rx_packets')} packets received", facts)
 
 
 def probe_item(p):
@@ -96,22 +98,25 @@ def probe_item(p):
 
 
 def collector_item(c, now, rotate):
-    store = c.get("store")
-    c = {**c, **store} if isinstance(store, dict) else c  # the run loop nests the store state
-    facts = {k: c.get(k) for k in ("state", "pid", "restarts", "last_file", "last_rotation",
-                                   "files", "disk_bytes", "oldest", "newest")}
+    store = c.get("store") if isinstance(c.get("store"), dict) else {}  # collector/store.py
+    facts = {**{k: c.get(k) for k in ("state", "pid", "restarts")},
+             **{k: store.get(k) for k in ("newest_file", "last_rotation", "files", "disk_bytes",
+                                          "oldest")}}
     if c.get("state") not in RUNNING:
         return _item("collector", BAD, f"nfcapd is {c.get('state')}", facts,
                      reason="the collector (nfcapd) is down")
-    if not c.get("last_file"):
+    if store.get("error"):
+        return _item("collector", WARN, f"cannot read the flow store: {store['error']}", facts)
+    if not store.get("newest_file"):
         return _item("collector", BAD, "no flow file written yet", facts,
                      reason="the collector has received nothing yet")
-    last = age(c.get("newest") or c.get("last_rotation"), now)
+    last = age(store.get("last_rotation"), now)
     facts["last_file_age"] = last
     if last is not None and last > 3 * rotate + 5:
         return _item("collector", WARN, f"last flow file is {int(last)} s old", facts,
                      reason="the collector is receiving nothing")
-    return _item("collector", OK, f"{c.get('files')} files, {c.get('disk_bytes')} bytes", facts)
+    return _item("collector", OK, f"{store.get('files')} files, {store.get('disk_bytes')} bytes",
+                 facts)
 
 
 def ingest_item(i, now, rotate):

@@ -59,7 +59,7 @@ def test_unknown_lines_are_kept_not_dropped():
 
 def test_seed_render_names_protocols_and_flags_problems(fixture_path):
     a = statsview.annotate(load(fixture_path, "statistics-seed-0.9.9.txt"),
-                           {"counters": {"rx_dropped": 7, "rx_missed": 0, "rx_packets": 9}})
+                           {"rx_dropped": 7, "rx_missed": 0, "rx_packets": 9})
     assert [p["name"] for p in a["protocols"]] == ["tcp", "udp", "icmpv6"]
     assert a["interface_dropped_reliable"] is False
     assert a["kernel_drops"] == {"rx_dropped": 7, "rx_missed": 0}
@@ -77,7 +77,7 @@ def test_clean_run_has_no_warnings_and_trusts_interface_drops(fixture_path):
     assert "interface dropped           0" in statsview.render(a)
 
 
-@pytest.mark.parametrize("mirror", [None, {}, {"state": "up"}, {"counters": {"rx_dropped": "x"}}])
+@pytest.mark.parametrize("mirror", [None, {}, {"state": "running"}, {"rx_dropped": "x"}])
 def test_missing_or_odd_mirror_status_gives_no_kernel_counters(mirror):
     assert statsview.kernel_drops(mirror) == {}
 

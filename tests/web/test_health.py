@@ -10,15 +10,15 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 def snap(**over):
     base = {
         "updated": NOW.isoformat(),
-        "mirror": {"interface": "eth1", "state": "up", "promisc": True,
-                   "counters": {"rx_packets": 1000, "rx_bytes": 90000, "rx_dropped": 0,
-                                "rx_missed": 0}},
+        "mirror": {"interface": "eth1", "state": "running", "link": "up", "promisc": True,
+                   "rx_packets": 1000, "rx_bytes": 90000, "rx_dropped": 0, "rx_missed": 0},
         "probe": {"state": "running", "pid": 10, "restarts": 0, "last_exit": None,
-                  "stats": {"packets_processed": 1000, "pcap_received": 1000,
-                            "flows_exported": 50, "interface_dropped": 0}},
-        "collector": {"state": "running", "pid": 11, "last_file": "nfcapd.202611271159",
-                      "newest": (NOW - timedelta(seconds=61)).isoformat(), "files": 3,
-                      "disk_bytes": 4096},
+                  "statistics": {"packets_processed": 1000, "pcap_received": 1000,
+                                 "flows_exported": 50, "interface_dropped": 0}},
+        "collector": {"state": "running", "pid": 11, "restarts": 0,
+                      "store": {"newest_file": "nfcapd.202611271159", "files": 3,
+                                "last_rotation": (NOW - timedelta(seconds=61)).isoformat(),
+                                "disk_bytes": 4096}},
         "ingest": {"state": "running", "lag_seconds": 30, "pending": 0, "files_done": 9},
     }
     base.update(over)
@@ -47,7 +47,7 @@ def test_stale_snapshot_is_bad():
 
 def test_no_packets_on_mirror_is_the_reason():
     s = snap()
-    s["mirror"]["counters"]["rx_packets"] = 0
+    s["mirror"]["rx_packets"] = 0
     assert "no packets on the mirror port" in health.empty_reason(health.assess(s, NOW, 60, "x"))
 
 
@@ -59,7 +59,7 @@ def test_probe_down_is_the_reason():
 
 def test_collector_silent_is_the_reason():
     s = snap()
-    s["collector"]["newest"] = (NOW - timedelta(hours=1)).isoformat()
+    s["collector"]["store"]["last_rotation"] = (NOW - timedelta(hours=1)).isoformat()
     assert "receiving nothing" in health.empty_reason(health.assess(s, NOW, 60, "x"))
 
 
@@ -74,9 +74,27 @@ def test_ingest_errors_warn_with_last_error():
     assert item["level"] == "warn" and "nfdump timed out" in item["summary"]
 
 
+def test_mirror_link_down_or_port_not_set_up_is_bad():
+    s = snap()
+    s["mirror"]["link"] = "down"
+    assert "SPAN cable" in health.empty_reason(health.assess(s, NOW, 60, "x"))
+    s = snap()
+    s["mirror"]["state"] = "stopped"
+    assert levels(health.assess(s, NOW, 60, "x"))["mirror"] == "bad"
+
+
+def test_collector_without_a_flow_file_or_store_reading_says_so():
+    s = snap()
+    s["collector"]["store"] = {"newest_file": None, "files": 0}
+    assert "received nothing" in health.empty_reason(health.assess(s, NOW, 60, "x"))
+    s["collector"]["store"] = {"error": "nfdump -I timed out"}
+    item = health.assess(s, NOW, 60, "x")[3]
+    assert item["level"] == "warn" and "nfdump -I timed out" in item["summary"]
+
+
 def test_drops_and_no_promisc_warn():
     s = snap()
-    s["mirror"]["counters"]["rx_dropped"] = 5
+    s["mirror"]["rx_dropped"] = 5
     assert levels(health.assess(s, NOW, 60, "x"))["mirror"] == "warn"
     s = snap()
     s["mirror"]["promisc"] = False
@@ -95,8 +113,8 @@ def run_loop_snapshot(fixture_path):
             "probe": {"state": "running", "pid": 5, "restarts": 0, "last_exit": None,
                       "statistics": parsed},
             "collector": {"state": "running", "pid": 6, "restarts": 0,
-                          "store": {"last_file": "nfcapd.202611271159", "files": 2,
-                                    "newest": (NOW - timedelta(seconds=30)).isoformat()}},
+                          "store": {"newest_file": "nfcapd.202611271159", "files": 2,
+                                    "last_rotation": (NOW - timedelta(seconds=30)).isoformat()}},
             "ingest": {"state": "running", "lag_seconds": 20, "pending": 0, "files_done": 2}}
 
 

@@ -20,15 +20,14 @@ def test_dashboard_without_sensor_says_why(client, readers):
     assert "Graphs may be empty" in page and "spanflow run" in page
 
 
-@pytest.mark.parametrize("key", ["stats", "statistics"])  # the brief's name, the run loop's
-def test_dashboard_shows_components_and_probe_stats(client, readers, write_status,
-                                                    fixture_path, key):
+def test_dashboard_shows_components_and_probe_stats(client, readers, write_status, fixture_path):
     with open(fixture_path("softflowctl", "statistics-1.1.0-flushed.txt")) as f:
         parsed = probestats.parse(f.read())
-    write_status(mirror={"interface": "eth1", "state": "up", "promisc": True,
-                         "counters": {"rx_packets": 0, "rx_dropped": 0}},
-                 probe={"state": "running", "pid": 9, "restarts": 0, key: parsed},
-                 collector={"state": "running", "last_file": None}, ingest={"lag_seconds": 0})
+    write_status(mirror={"interface": "eth1", "state": "running", "link": "up", "promisc": True,
+                         "rx_packets": 0, "rx_dropped": 0},
+                 probe={"state": "running", "pid": 9, "restarts": 0, "statistics": parsed},
+                 collector={"state": "running", "store": {"newest_file": None}},
+                 ingest={"lag_seconds": 0})
     page = client.get("/").get_data(as_text=True)
     for name in ("mirror", "probe", "collector", "ingest"):
         assert f'id="health-{name}"' in page
@@ -104,11 +103,11 @@ def test_api_status_carries_components_and_snapshot(client, write_status):
 
 
 def test_metrics_are_prometheus_text(client, write_status):
-    write_status(mirror={"state": "up", "promisc": True, "counters": {"rx_packets": 7}})
+    write_status(mirror={"state": "running", "link": "up", "promisc": True, "rx_packets": 7})
     client.get("/nosuch")
     text = client.get("/metrics").get_data(as_text=True)
     assert 'spanflow_health{component="sensor"} 0' in text
-    assert "spanflow_mirror_counters_rx_packets 7" in text
+    assert "spanflow_mirror_rx_packets 7" in text
     assert "spanflow_mirror_promisc 1" in text
     assert 'spanflow_web_responses_total{code="4xx"} 1' in text
 
