@@ -2,22 +2,20 @@
 
 import logging
 import os
-import re
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from ..config.checks import seconds_of
 from ..errors import ConfigError, FilterError, SpanflowError
 from ..query import filters
+from ..query.files import CLOSED, file_start  # noqa: F401  (one reading of nfcapd's names)
 from ..query.nfdump import NfdumpFailed
 from . import db, groups, queries, rrd
 
 log = logging.getLogger(__name__)
 
-# closed files only: nfcapd writes nfcapd.current.PID and renames it when the interval ends
-CLOSED = re.compile(r"^nfcapd\.(\d{12}|\d{14})$")
 POLL_BUDGET = 5.0  # seconds of work per poll(), so a long catch-up does not stall the run loop
 EXPIRE_EVERY = 3600
 
@@ -29,16 +27,6 @@ class Interval:
     path: str
     start: datetime
     end: datetime
-
-
-def file_start(name):
-    """Return the UTC start of a closed file from its name (nfcapd runs with TZ=UTC), or None."""
-    m = CLOSED.match(name)
-    if not m:
-        return None
-    stamp = m.group(1)
-    fmt = "%Y%m%d%H%M%S" if len(stamp) == 14 else "%Y%m%d%H%M"
-    return datetime.strptime(stamp, fmt).replace(tzinfo=timezone.utc)
 
 
 def pending(flows_dir, after):
