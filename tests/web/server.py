@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import tempfile
 import urllib.request
 
 from support.wait import wait_until
@@ -28,13 +29,17 @@ class Server:
     """`spanflow web --listen 127.0.0.1:0` as a child; .url once it listens."""
 
     def __init__(self, config):
+        # stderr goes to a file: under load waitress logs every queued request, and a pipe nobody
+        # reads would fill up and stall the server.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(command(config, "--listen", "127.0.0.1:0"), cwd=ROOT,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()  # the first line names the port (or EOF on failure)
         match = URL.search(line)
         if not match:
             self.proc.wait(timeout=10)
-            why = self.proc.stderr.read()
+            self.log.seek(0)
+            why = self.log.read()
             self.stop()
             raise AssertionError(f"spanflow web did not start: {line!r} {why}")
         self.url = match.group(1).rstrip("/")
@@ -55,5 +60,5 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            stream.close()
+        self.proc.stdout.close()
+        self.log.close()
