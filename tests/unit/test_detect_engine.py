@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from appliance.config.schema import Config, Detect, Storage
-from appliance.detect import engine
+from appliance.detect import engine, passes
 from appliance.errors import ConfigError
 from appliance.paths import Paths
 from appliance.trends.ingest import Interval
@@ -64,7 +64,7 @@ def test_service_filter_covers_every_per_flow_rule():
     from appliance.detect import rules
     settings = rules.defaults()
     settings["dns_resolver"]["allowed"] = ["10.0.0.53", "10.1.0.0/24"]
-    flt = engine.service_filter(settings)
+    flt = passes.service_filter(settings)
     for term in ("(proto tcp and port in [21 23 512 513 514 5900 ", "6009] and packets >= 4)",
                  "(proto udp and port in [69 161 162] and packets >= 1)",
                  "(dst port 53 and not (dst ip 10.0.0.53 or dst net 10.1.0.0/24))",
@@ -72,7 +72,7 @@ def test_service_filter_covers_every_per_flow_rule():
                  "(proto tcp and dst port 22 and packets >= 6 and packets <= 30)"):
         assert term in flt
     settings["dns_resolver"]["allowed"] = []
-    assert "dst port 53" not in engine.service_filter(settings)
+    assert "dst port 53" not in passes.service_filter(settings)
 
 
 def test_suppression_of_an_unknown_rule_is_a_config_error(tmp_path):

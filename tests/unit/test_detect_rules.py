@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from appliance.detect import engine, rules
+from appliance.detect import passes, rules
 from fixtures.rules import samples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,7 +46,7 @@ def tallies(rows):
 
 
 def detect(settings, rows):
-    found, _ = engine.evaluate(settings, rows, stat_blocks(rows), tallies(rows),
+    found, _ = passes.evaluate(settings, rows, stat_blocks(rows), tallies(rows),
                                lambda sources: [r for r in rows if r.src in sources], {}, T_END)
     return found
 
@@ -94,12 +94,12 @@ def test_ssh_guesses_spread_over_files_add_up_within_the_window():
     state, raised = {}, []
     for n in range(4):
         rows = samples.rows([{**one[0], "sport": 54000 + 10 * n}])
-        found, state = engine.evaluate(s, rows, stat_blocks(rows), tallies(rows), list,
+        found, state = passes.evaluate(s, rows, stat_blocks(rows), tallies(rows), list,
                                        state, T_END + 5 * n)
         raised.append([f.key for f in found])
     assert raised == [[], [], ["10.3.0.70>10.3.0.22"], ["10.3.0.70>10.3.0.22"]]
     # past the window the old guesses are forgotten
     rows = samples.rows(one)
-    found, state = engine.evaluate(s, rows, stat_blocks(rows), tallies(rows), list, state,
+    found, state = passes.evaluate(s, rows, stat_blocks(rows), tallies(rows), list, state,
                                    T_END + 15 + s["ssh_guessing"]["window"])
     assert found == [] and len(state["ssh"]) == 1
