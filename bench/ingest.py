@@ -2,7 +2,7 @@
 
 Usage: sudo /usr/bin/python3 bench/ingest.py [--flows 1200000] [--keep DIR]
 The flow file is made by the real tools: a generated pcap replayed through softflowd into nfcapd.
-The helpers here (write_pcap, collect) are also used by tests/integration/test_ingest.py.
+write_pcap and collect are also used by tests/integration and bench/detect.py.
 """
 
 import argparse
@@ -10,15 +10,14 @@ import glob
 import os
 import random
 import shutil
-import signal
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
 ETH_V4 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
 ETH_V6 = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd"
@@ -70,66 +69,16 @@ def write_pcap(path, flows, packets_per_flow=1, start=None, seed=1):
     return truth
 
 
-def _free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_bound(port, timeout=10):
-    """Wait until something (nfcapd) has bound UDP port on 127.0.0.1."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nfcapd did not bind 127.0.0.1:{port}")
-
-
-def _replay(pcap, ctl, pidfile, port, timeout):
-    """Run softflowd -r to the end of the pcap, poking its control socket when it blocks."""
-    argv = ["/usr/sbin/softflowd", "-d", "-r", pcap, "-v", "10", "-A", "milli", "-m", "2000000",
-            "-c", ctl, "-p", pidfile, "-n", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            try:
-                if proc.wait(timeout=1) != 0:
-                    raise RuntimeError(f"softflowd failed: {argv}")
-                return
-            except subprocess.TimeoutExpired:
-                # softflowd 1.1.0 with -r sometimes sits in accept() on its control socket
-                # before reading the pcap (seen here, /proc/PID/stack); a client lets it go on
-                subprocess.run(["/usr/sbin/softflowctl", "-c", ctl, "statistics"],
-                               capture_output=True, timeout=10)
-        raise RuntimeError(f"softflowd did not finish {pcap} in {timeout}s")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
 def collect(pcap, outdir, timeout=120):
     """Replay pcap through softflowd into nfcapd; return the closed flow files nfcapd wrote."""
-    os.makedirs(outdir, exist_ok=True)
-    port = _free_udp_port()
-    ctl = os.path.join(tempfile.mkdtemp(prefix="spanflow-sfd-"), "ctl")
-    nfcapd = subprocess.Popen(["/usr/bin/nfcapd", "-w", outdir, "-b", "127.0.0.1", "-p", str(port),
-                               "-t", "3600", "-B", "16777216"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from support import flowstore
+    runtime = tempfile.mkdtemp(prefix="spanflow-sfd-")
     try:
-        _wait_bound(port)
-        _replay(pcap, ctl, os.path.join(os.path.dirname(ctl), "pid"), port, timeout)
-        time.sleep(1.0)  # bench-only: let nfcapd drain its socket buffer
+        # one file for the whole pcap, and a flow table bigger than the bench's 1.2 M flows
+        flowstore.build(pcap, outdir, runtime, rotate=3600, max_flows=2_000_000, timeout=timeout)
     finally:
-        nfcapd.send_signal(signal.SIGTERM)  # closes and renames nfcapd.current.*
-        nfcapd.wait(timeout=60)
-        shutil.rmtree(os.path.dirname(ctl), ignore_errors=True)
-    return sorted(p for p in glob.glob(os.path.join(outdir, "nfcapd.2*")))
+        shutil.rmtree(runtime, ignore_errors=True)
+    return sorted(glob.glob(os.path.join(outdir, "nfcapd.2*")))
 
 
 def _time(fn):

@@ -18,7 +18,8 @@ from appliance.paths import Paths
 from appliance.trends import queries, readers, rrd
 from appliance.trends.groups import rrd_path
 from appliance.trends.ingest import IngestWorker, pending
-from bench.ingest import _free_udp_port, _replay, _wait_bound, collect, write_pcap
+from bench.ingest import collect, write_pcap
+from support import flowstore
 from support.wait import wait_until
 
 STEP = 60
@@ -169,7 +170,7 @@ def test_rotating_collector_files_are_ingested_in_order_at_a_two_second_step(tmp
     cfg, paths = _setup(tmp_path, (None,), [])
     cfg = Config(storage=cfg.storage, collector=Collector(rotate=2), ingest=cfg.ingest)
     truth = [write_pcap(str(tmp_path / f"{n}.pcap"), 40 + 20 * n, seed=n) for n in (1, 2)]
-    port = _free_udp_port()
+    port = flowstore.free_udp_port()
     nfcapd = subprocess.Popen(["/usr/bin/nfcapd", "-w", paths.flows, "-b", "127.0.0.1", "-p",
                                str(port), "-t", "2"], env={"TZ": "UTC"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -179,10 +180,10 @@ def test_rotating_collector_files_are_ingested_in_order_at_a_two_second_step(tmp
                 if queries._breakdown(os.path.join(paths.flows, n)).total.flows]
 
     try:
-        _wait_bound(port)
+        wait_until(lambda: any("current" in n for n in os.listdir(paths.flows)), 10,
+                   what="nfcapd to open its current file")
         for n in (1, 2):
-            _replay(str(tmp_path / f"{n}.pcap"), str(tmp_path / f"ctl{n}"),
-                    str(tmp_path / f"pid{n}"), port, 60)
+            flowstore.replay(str(tmp_path / f"{n}.pcap"), port, str(tmp_path), timeout=60)
             wait_until(lambda: len(closed_with_flows()) >= n, 15, what=f"closed file {n}")
     finally:
         nfcapd.send_signal(signal.SIGTERM)
