@@ -85,6 +85,10 @@ class IngestWorker:
             except SpanflowError as exc:  # nfdump missing or timing out: retry on the next poll
                 self._error(f"{name}: {exc}")
                 break
+            except Exception as exc:  # a bug of ours: counted and shown (ingest lag), retried
+                log.debug("ingesting %s failed", name, exc_info=True)
+                self._error(f"{name}: internal error {type(exc).__name__}: {exc}")
+                break
             if time.monotonic() - began > POLL_BUDGET:
                 break
         if now >= self.next_expire:

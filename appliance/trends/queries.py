@@ -39,7 +39,7 @@ def _tops(path, n):
 
 
 def _conversations(path, n):
-    out = nfdump.run(["-r", path, "-q", "-A", "srcip,dstip", "-O", "bytes", "-n", str(n),
+    out = nfdump.run(["-r", path, "-q", "-N", "-A", "srcip,dstip", "-O", "bytes", "-n", str(n),
                       "-o", aggregate.CONVERSATION_FORMAT], TIMEOUT)
     return aggregate.conversations(out, n)
 
