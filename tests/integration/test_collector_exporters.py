@@ -5,7 +5,6 @@ No root: loopback addresses 127.0.0.2/3 and free ports. Only the processes start
 
 import dataclasses
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,10 +16,11 @@ from appliance.collector.command import flow_dirs, nfcapd_command
 from appliance.config.schema import Collector, Config, Storage
 from appliance.paths import Paths
 from appliance.query import nfdump, records
+from support import tools
 from support.wait import wait_until
 
-pytestmark = pytest.mark.skipif(not shutil.which("nfcapd") or not os.path.exists("/usr/sbin/softflowd"),
-                                reason="needs softflowd and nfdump")
+pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                        package="softflowd nfdump")
 
 
 def ipfix_datagrams(pcap):

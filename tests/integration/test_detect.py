@@ -18,13 +18,13 @@ from appliance.paths import Paths
 from appliance.trends.ingest import Interval
 from bench.ingest import collect
 from fixtures.rules import samples
+from support import tools
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 START = datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)
 
-pytestmark = pytest.mark.skipif(not all(os.path.exists(t) for t in
-                                        ("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump")),
-                                reason="needs Debian packages softflowd and nfdump")
+pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                        package="softflowd nfdump")
 
 
 def rules_dir(tmp, overrides):

@@ -2,17 +2,17 @@
 
 import json
 import os
-import shutil
 import sys
 
 import pytest
 
 from appliance.cli.main import main
+from support import tools
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "configs", "spanflow.toml")
-pytestmark = pytest.mark.skipif(not shutil.which("nfcapd") or not os.path.exists("/usr/sbin/softflowd"),
-                                reason="needs softflowd and nfdump")
+pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                        package="softflowd nfdump")
 
 
 @pytest.fixture(scope="module")

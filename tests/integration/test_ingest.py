@@ -19,16 +19,15 @@ from appliance.trends import queries, readers, rrd
 from appliance.trends.groups import rrd_path
 from appliance.trends.ingest import IngestWorker, pending
 from bench.ingest import collect, write_pcap
-from support import flowstore
+from support import flowstore, tools
 from support.wait import wait_until
 
 STEP = 60
 START = 1795788000  # 2026-11-27 14:00 UTC; names below are this minute and the next ones
 NAMES = ["nfcapd.202611271400", "nfcapd.202611271401", "nfcapd.202611271402"]
 
-pytestmark = pytest.mark.skipif(not all(os.path.exists(t) for t in
-                                        ("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump")),
-                                reason="needs Debian packages softflowd and nfdump")
+pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                        package="softflowd nfdump")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ No root needed: nfcapd binds a free loopback port. What is checked is what docs/
 
 import dataclasses
 import os
-import shutil
 import sys
 from datetime import datetime
 
@@ -18,9 +17,10 @@ from appliance.query import nfdump, records
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
 import offline_capture  # noqa: E402
+from support import tools  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not (shutil.which("softflowd") or os.path.exists("/usr/sbin/softflowd"))
-                                or not shutil.which("nfcapd"), reason="needs softflowd and nfdump")
+pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                        package="softflowd nfdump")
 
 
 def ts(text):

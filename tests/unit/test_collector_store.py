@@ -9,8 +9,9 @@ import pytest
 from appliance.collector import retention, store
 from appliance.config.schema import Collector, Config, Retention, Storage
 from appliance.paths import Paths
+from support import tools
 
-needs_nfdump = pytest.mark.skipif(not shutil.which("nfexpire"), reason="needs Debian's nfdump")
+needs_nfdump = tools.needs("nfdump", "nfexpire", package="nfdump")
 NAMES = ("nfcapd.202601010000", "nfcapd.202611200000", "nfcapd.202611271900")
 
 

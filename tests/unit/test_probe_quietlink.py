@@ -1,12 +1,12 @@
 """The quiet-link preload library, built as the package builds it, in real processes (no root)."""
 
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from conftest import ROOT
+from support import tools
 
 # pcap_create + pcap_activate as softflowd calls them; activation of a missing device fails,
 # but only after our wrapper has applied the mode (which is what we check).
@@ -23,8 +23,7 @@ main.pcap_activate(ctypes.c_void_p(p))
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     """Build the library with the hardening flags of the Debian build (BIND_NOW)."""
-    if not shutil.which("cc"):
-        pytest.skip("needs a C compiler (Debian package gcc)")
+    tools.require("cc", "make", package="gcc make")
     out = tmp_path_factory.mktemp("quietlink")
     subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "native"), f"OUT={out}",
                     "LDFLAGS=-Wl,-z,relro -Wl,-z,now"], check=True)

@@ -1,13 +1,13 @@
 """Filter checks: option-like filters refused before nfdump, nfdump's reason for bad syntax."""
 
-import shutil
 
 import pytest
 
 from appliance.errors import FilterError
 from appliance.query import filters
+from support import tools
 
-needs_nfdump = pytest.mark.skipif(not shutil.which("nfdump"), reason="needs Debian's nfdump")
+needs_nfdump = tools.needs("nfdump", package="nfdump")
 
 
 @pytest.mark.parametrize("text", ["-r /etc/passwd", "  -Z", "-"])

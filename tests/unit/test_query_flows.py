@@ -9,8 +9,9 @@ import pytest
 from appliance.errors import FilterError
 from appliance.paths import Paths
 from appliance.query import files, flows
+from support import tools
 
-needs_nfdump = pytest.mark.skipif(not shutil.which("nfdump"), reason="needs Debian's nfdump")
+needs_nfdump = tools.needs("nfdump", package="nfdump")
 UTC = timezone.utc
 
 

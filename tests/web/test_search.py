@@ -3,16 +3,16 @@
 import csv
 import dataclasses
 import io
-import shutil
 
 import pytest
 
 from appliance.config.schema import Config, Storage, Web
 from appliance.paths import Paths
 from appliance.web.app import create_app
+from support import tools
 
-pytestmark = pytest.mark.skipif(not (shutil.which("softflowd") and shutil.which("nfcapd")),
-                                reason="needs Debian's softflowd and nfdump")
+pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                        package="softflowd nfdump")
 WINDOW = {"start": "2023-11-14 00:00", "end": "2023-11-15 00:00"}  # small.pcap's day
 
 
