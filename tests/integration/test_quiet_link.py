@@ -18,7 +18,7 @@ from appliance.paths import Paths
 from appliance.probe import control, quietlink
 from appliance.supervisor import snapshot
 from support.netns import ROOT, python_in
-from support.wait import wait_until
+from support.wait import stays_false, wait_until
 
 pytestmark = pytest.mark.root
 
@@ -139,9 +139,7 @@ def test_lone_udp_packet_is_lost_without_the_fix(sensor, injector_ns, mirror_lin
     # The packet reached libpcap (so the test can tell the difference) ...
     wait_until(lambda: control.statistics(paths).get("pcap_received"), DEADLINE,
                what="libpcap to count the packet")
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        assert closed_flows(paths.flows) == [], "bare softflowd stored the flow: is the bug gone?"
-        time.sleep(0.5)  # polling for an absence over the whole deadline; nothing to wait on
+    stays_false(lambda: closed_flows(paths.flows), DEADLINE, interval=0.5,
+                what="bare softflowd storing the flow (is the bug gone?)")
     # ... but softflowd never processed it: the ring block was never handed over.
     assert control.statistics(paths)["packets_processed"] == 0
