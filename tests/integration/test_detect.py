@@ -160,51 +160,25 @@ def test_spanflow_run_raises_a_telnet_alert_end_to_end(tmp_path, sensor_ns, inje
     import subprocess
     import sys
 
-    from appliance.supervisor import snapshot
     from support.netns import python_in
+    from support.sensor import SpanflowRun, write_config
     from support.wait import wait_until
 
-    config = tmp_path / "spanflow.toml"
-    config.write_text(f"""
-[mirror]
-interface = "{mirror_link.mirror}"
-[probe.timeouts]
-general = 3
-tcp = 3
-tcp_fin = 2
-tcp_rst = 2
-udp = 2
-icmp = 2
-expint = 1
-[collector]
-rotate = 2
-[storage]
-dir = "{tmp_path / 'data'}"
-runtime_dir = "{tmp_path / 'run'}"
-[detect]
-rules_dir = "{os.path.join(ROOT, 'configs', 'rules.d')}"
-""")
-    log = open(tmp_path / "run.log", "w+")
-    proc = sensor_ns.popen(sys.executable, "-m", "appliance", "run", "--config", str(config),
-                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    status = str(tmp_path / "run" / "status.json")
+    rules = os.path.join(ROOT, "configs", "rules.d")
+    config = write_config(tmp_path, mirror_link.mirror, extra=f'[detect]\nrules_dir = "{rules}"')
+    run = SpanflowRun(sensor_ns, config)
     try:
-        wait_until(lambda: (snapshot.read(status) or {}).get("detect", {}).get("state") == "running"
-                   or proc.poll() is not None, 30, what="spanflow run with detect")
-        assert proc.poll() is None, log.seek(0) or log.read()
+        run.wait_running("detect")
         python_in(injector_ns, SESSIONS, mirror_link.feed, timeout=60)
 
         def alerts():
             out = subprocess.run([sys.executable, "-m", "appliance", "alerts", "--json", "--config",
-                                  str(config)], cwd=ROOT, capture_output=True, text=True)
+                                  config], cwd=ROOT, capture_output=True, text=True)
             return json.loads(out.stdout) if out.returncode == 0 else None
 
         found = wait_until(alerts, 30, interval=0.5, what="the telnet alert")
-        det = snapshot.read(status)["detect"]
+        det = run.status()["detect"]
     finally:
-        if proc.poll() is None:
-            proc.send_signal(15)
-        proc.wait(30)
-        log.close()
+        run.close()
     assert [(a["rule"], a["key"]) for a in found] == [("cleartext", "10.5.0.10>10.5.0.23:telnet")]
     assert det["alerts"] >= 1 and det["errors"] == 0

@@ -7,40 +7,22 @@ The sensor is `spanflow run` in the test's namespace, as shipped, with rotation 
 
 import json
 import os
-import signal
 import subprocess
 import time
 
 import pytest
 
-from appliance.config import load
-from appliance.paths import Paths
 from appliance.probe import control, quietlink
-from appliance.supervisor import snapshot
 from support.netns import ROOT, python_in
+from support.sensor import SpanflowRun, write_config
 from support.wait import stays_false, wait_until
 
 pytestmark = pytest.mark.root
 
-UDP_TIMEOUT = 2
-ROTATE = 2
+UDP_TIMEOUT = 2  # support/sensor.py's [probe.timeouts] udp
+ROTATE = 2  # and its [collector] rotate
 DEADLINE = UDP_TIMEOUT + ROTATE + 3  # the issue's bound: UDP timeout + one rotation + 3 s
 DPORT = 5599
-
-CONFIG = """
-[mirror]
-interface = "{iface}"
-[probe]
-quiet_link_fix = "{mode}"
-[probe.timeouts]
-udp = {udp}
-expint = 1
-[collector]
-rotate = {rotate}
-[storage]
-dir = "{data}"
-runtime_dir = "{runtime}"
-"""
 
 # One UDP datagram as a raw Ethernet frame: no scapy start-up on the clock.
 SEND_ONE = r"""
@@ -81,33 +63,19 @@ def sensor(tmp_path, sensor_ns, mirror_link):
     runs = []
 
     def start(mode):
-        config = tmp_path / "spanflow.toml"
-        config.write_text(CONFIG.format(iface=mirror_link.mirror, mode=mode, udp=UDP_TIMEOUT,
-                                        rotate=ROTATE, data=tmp_path / "data",
-                                        runtime=tmp_path / "run"))
-        paths = Paths.of(load([str(config)]))
+        config = write_config(tmp_path, mirror_link.mirror, probe=f'quiet_link_fix = "{mode}"')
         # Test this tree's build (./tasks test builds it), not an installed package's.
         env = {**os.environ, quietlink.OVERRIDE_ENV: quietlink.REPO_BUILD}
-        log = open(tmp_path / "run.log", "w+")
-        proc = sensor_ns.popen("/usr/bin/python3", "-m", "appliance", "run", "--config", str(config),
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        runs.append((proc, log))
-
-        def running():
-            st = snapshot.read(paths.status) or {}
-            return proc.poll() is not None or st.get("probe", {}).get("state") == "running"
-        wait_until(running, 20, what="spanflow run")
-        log.seek(0)
-        assert proc.poll() is None, log.read()
-        wait_until(lambda: os.path.exists(paths.softflowd_ctl), 10, what="softflowd control socket")
-        return paths, str(config)
+        run = SpanflowRun(sensor_ns, config, env=env)
+        runs.append(run)
+        run.wait_running(timeout=20)
+        wait_until(lambda: os.path.exists(run.paths.softflowd_ctl), 10,
+                   what="softflowd control socket")
+        return run.paths, config
 
     yield start
-    for proc, log in runs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
+    for run in runs:
+        run.close()
 
 
 def send_lone_packet(injector_ns, mirror_link):

@@ -11,33 +11,12 @@ import subprocess
 
 import pytest
 
-from appliance.config import load
-from appliance.paths import Paths
 from appliance.query import flows
-from appliance.supervisor import snapshot
 from support.netns import ROOT, Netns, ip, python_in, unique
+from support.sensor import SpanflowRun, write_config as sensor_config
 from support.wait import wait_until
 
 pytestmark = pytest.mark.root
-
-CONFIG = """
-[mirror]
-interface = "{iface}"
-allow_management = {allow}
-[probe.timeouts]
-general = 3
-tcp = 3
-tcp_fin = 2
-tcp_rst = 2
-udp = 2
-icmp = 2
-expint = 1
-[collector]
-rotate = 2
-[storage]
-dir = "{data}"
-runtime_dir = "{runtime}"
-"""
 
 # Known traffic, sent with Debian's scapy at layer 2 from the injector namespace; prints the
 # ground truth as JSON: {"proto src sport dst dport": [packets, bytes]} (bytes = IP length).
@@ -98,38 +77,7 @@ print(json.dumps(truth))
 
 
 def write_config(tmp_path, iface, allow=False):
-    path = tmp_path / "spanflow.toml"
-    path.write_text(CONFIG.format(iface=iface, allow=str(allow).lower(), data=tmp_path / "data",
-                                  runtime=tmp_path / "run"))
-    return str(path)
-
-
-class Sensor:
-    """`spanflow run` in the sensor namespace; stop() sends SIGTERM to our own process only."""
-
-    def __init__(self, ns, config):
-        self.ns, self.config = ns, config
-        self.paths = Paths.of(load([config]))
-        self.log = open(os.path.join(os.path.dirname(config), "run.log"), "w+")
-        self.proc = ns.popen("/usr/bin/python3", "-m", "appliance", "run", "--config", config,
-                             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def status(self):
-        return snapshot.read(self.paths.status) or {}
-
-    def running(self):
-        st = self.status()
-        return (st.get("pid") == self.proc.pid and st.get("state") == "running"
-                and st.get("probe", {}).get("state") == "running")
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout)
+    return sensor_config(tmp_path, iface, mirror=f"allow_management = {str(allow).lower()}")
 
 
 @pytest.fixture
@@ -137,17 +85,13 @@ def sensor(tmp_path, sensor_ns, mirror_link):
     started = []
 
     def start(**kw):
-        s = Sensor(sensor_ns, write_config(tmp_path, mirror_link.mirror, **kw))
+        s = SpanflowRun(sensor_ns, write_config(tmp_path, mirror_link.mirror, **kw))
         started.append(s)
-        wait_until(lambda: s.running() or s.proc.poll() is not None, 20, what="spanflow run")
-        assert s.proc.poll() is None, s.output()
-        return s
+        return s.wait_running(timeout=20)
 
     yield start
     for s in started:
-        if s.proc.poll() is None:
-            s.stop()
-        s.log.close()
+        s.close()
 
 
 def stored(paths):
