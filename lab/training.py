@@ -1,10 +1,12 @@
 """`spanflow-lab train`: the office with background traffic, scenarios at seeded random moments,
 and the Mininet CLI for the trainer."""
 
+import logging
 import random
 import threading
 
 from mininet.cli import CLI
+from mininet.log import setLogLevel
 
 from .traffic.catalog import SCENARIOS
 
@@ -32,8 +34,11 @@ def train(run):
     say("exercises: lab/exercises/README.md; answers: copy lab/exercises/answers.toml, then "
         f"`spanflow-lab check ANSWERS --run {run.id}`")
     say("type 'exit' in the Mininet CLI to stop the lab")
+    setLogLevel("output")  # the CLI prints command output through Mininet's log...
+    logging.getLogger("mininet").propagate = False  # ...which must not print it twice via ours
     try:
         CLI(run.network.net)
     finally:
+        setLogLevel("error")
         for timer in timers:
             timer.cancel()

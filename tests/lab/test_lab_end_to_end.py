@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from labrun import lab, leftovers
+from labrun import ENV, ROOT, LabResult, lab, leftovers
 
 pytestmark = pytest.mark.lab
 
@@ -120,4 +120,15 @@ def test_ovs_switch_mirror_is_exact_and_ovs_is_stopped_after(first_run):
     assert leftovers(result.closed_state()) == []
     ovs_is_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
     assert ovs_is_up == ovs_was_up, "the lab must stop Open vSwitch only if it started it"
+    result.remove()
+
+
+def test_train_gives_the_mininet_cli_and_cleans_up(first_run):
+    done = subprocess.run(["/usr/bin/python3", "-m", "lab", "train"], input="ws1 ping -c1 10.0.0.10\nexit\n",
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=240)
+    both = done.stdout + done.stderr  # Mininet's CLI prints command output through its log (stderr)
+    assert "mininet>" in both and "1 received" in both, both
+    assert "spanflow-lab check ANSWERS --run" in done.stdout
+    result = LabResult(done)
+    assert leftovers(result.closed_state()) == []
     result.remove()
