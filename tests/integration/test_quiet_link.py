@@ -13,6 +13,7 @@ import time
 import pytest
 
 from appliance.probe import control, quietlink
+from appliance.query import nfdump, records
 from support.netns import ROOT, python_in
 from support.sensor import SpanflowRun, write_config
 from support.wait import stays_false, wait_until
@@ -49,11 +50,9 @@ def closed_flows(flowdir):
     for name in sorted(os.listdir(flowdir)):
         if not name.startswith("nfcapd.") or name.startswith("nfcapd.current"):
             continue
-        out = subprocess.run(["nfdump", "-r", os.path.join(flowdir, name), "-o", "json",
-                              f"proto udp and dst port {DPORT}"], capture_output=True, text=True,
-                             env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}, check=True).stdout
-        # nfdump 1.7.1 prints "[\nNo matching flows\n]" for an empty answer: not JSON.
-        flows += json.loads(out.replace("No matching flows", "") or "[]")
+        out = nfdump.run(["-r", os.path.join(flowdir, name), "-o", "json",
+                          f"proto udp and dst port {DPORT}"], 30)
+        flows += records.parse_json(out)
     return flows
 
 

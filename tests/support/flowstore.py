@@ -9,6 +9,7 @@ import signal
 import subprocess
 
 from appliance.collector import replay as collector_replay
+from appliance.query import nfdump
 
 from .wait import wait_until
 
@@ -32,8 +33,7 @@ def closed(flowdir):
 
 def stored_flows(flowdir):
     """Return how many flows nfdump counts in the closed files of flowdir."""
-    out = subprocess.run(["nfdump", "-R", flowdir, "-I"], capture_output=True, text=True,
-                         env=TOOL_ENV).stdout
+    out = nfdump.run(["-R", flowdir, "-I"], 60)
     return sum(int(line.split()[1]) for line in out.splitlines() if line.startswith("Flows: "))
 
 
