@@ -81,15 +81,18 @@ def run(probe, collector, pidfile, env=None, timeout=3600):
     try:
         _wait(lambda: os.path.exists(pidfile) or col.poll() is not None, 10, "nfcapd to start")
         if col.poll() is not None:
-            raise ToolError(f"nfcapd exited at start: {col.communicate()[0].strip()[-300:]}")
+            raise ToolError(f"nfcapd exited at start: {col.communicate()[0].strip()[-300:]}; "
+                            "check that the store folder is writable")
         done = subprocess.run(probe, capture_output=True, text=True, timeout=timeout)
         if done.returncode != 0:
-            raise ToolError(f"softflowd -r failed: {done.stderr.strip()[-300:]}")
+            raise ToolError(f"softflowd -r failed: {done.stderr.strip()[-300:]}; give a "
+                            "capture file libpcap reads (pcap or pcapng)")
         # softflowd's last burst may still sit in nfcapd's socket: SIGTERM now would drop it.
         port = int(collector[collector.index("-p") + 1])
         _wait(drained(port), 120, "nfcapd to read the whole export")
     except subprocess.TimeoutExpired:
-        raise ToolError(f"softflowd -r took longer than {timeout}s") from None
+        raise ToolError(f"softflowd -r took longer than {timeout}s: split the capture "
+                        "into smaller files and import them one by one") from None
     finally:
         if col.poll() is None:
             col.send_signal(signal.SIGTERM)

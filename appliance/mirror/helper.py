@@ -29,7 +29,8 @@ def call(action, mirror, record_path):
         done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise InterfaceError(f"mirror helper ({action} {mirror.interface}) did not run "
-                             f"({exc})") from None
+                             f"({exc}); check that {sys.executable} and the Debian package "
+                             "python3-pyroute2 are installed") from None
     try:
         answer = json.loads(done.stdout)
     except ValueError:

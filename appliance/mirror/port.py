@@ -43,7 +43,8 @@ def _features():
     try:
         return Ethtool()
     except Exception as exc:  # pyroute2 raises various errors when genetlink ethtool is absent
-        raise InterfaceError(f"cannot open ethtool interface ({exc})") from None
+        raise InterfaceError(f"cannot change offloads: pyroute2's ethtool interface failed ({exc}); "
+                             "set [mirror] disable_offloads = false to leave them") from None
 
 
 def _offloads(name):

@@ -100,7 +100,8 @@ class Supervisor:
                 comp.start()
             except OSError as exc:
                 self.stop(upto=n + 1)
-                raise ToolError(f"cannot start {name} ({exc})") from None
+                raise ToolError(f"cannot start {name} ({exc}); check that its program is "
+                                "installed and executable") from None
             except BaseException:
                 self.stop(upto=n + 1)
                 raise

@@ -67,7 +67,8 @@ def create(path, group, names, step, start):
     try:
         rrdtool.create(path, *_create_args(group, names, step, start))
     except rrdtool.OperationalError as exc:
-        raise ToolError(f"cannot create {path}: {exc}") from None
+        raise ToolError(f"cannot create {path}: {exc}; check free space and that spanflow may "
+                        "write [storage] dir") from None
 
 
 def layout(path):
@@ -122,7 +123,8 @@ def update(path, when, values):
         rrdtool.update(path, "--template", ":".join(names),
                        f"{int(when)}:" + ":".join(str(int(values[n])) for n in names))
     except rrdtool.OperationalError as exc:
-        raise ToolError(f"cannot update {path}: {exc}") from None
+        raise ToolError(f"cannot update {path}: {exc}; an RRD file takes only times after its "
+                        "last update: check the system clock") from None
 
 
 def fetch(path, start, end, points=800, cf="AVERAGE"):
@@ -132,7 +134,8 @@ def fetch(path, start, end, points=800, cf="AVERAGE"):
         return rrdtool.fetch(path, cf, "-s", str(int(start)), "-e", str(int(end)),
                              "-r", str(res))
     except rrdtool.OperationalError as exc:
-        raise ToolError(f"cannot read {path}: {exc}") from None
+        raise ToolError(f"cannot read {path}: {exc}; move the damaged file away, ingest "
+                        "recreates it") from None
 
 
 def graph(path, lines, start, end, title, vlabel, width, height, tz):
