@@ -2,9 +2,11 @@
 
 import logging
 import os
+import time
 
 from ..config.checks import bytes_of, seconds_of
 from ..query import nfdump
+from . import orphans
 from .command import flow_dirs
 
 log = logging.getLogger(__name__)
@@ -31,9 +33,10 @@ def parse_expired(text):
     return files, size
 
 
-def expire(cfg, paths, timeout=300):
+def expire(cfg, paths, timeout=300, now=None):
     """Delete the oldest closed files beyond [collector.retention]; return what went per directory."""
     ret = cfg.collector.retention
+    now = time.time() if now is None else now
     done = {}
     for directory in flow_dirs(cfg, paths):
         if not os.path.isdir(directory):
@@ -44,5 +47,8 @@ def expire(cfg, paths, timeout=300):
         files, size = parse_expired(out)
         if files:
             log.info("expired %s files (%s bytes) from %s", files, size, directory)
-        done[directory] = {"files": files, "bytes": size}
+        # a killed nfcapd's current file marks a lost interval: keep it as long as the flow
+        # files of its time would be kept, never while the running nfcapd owns it
+        lost = orphans.remove([directory], paths.nfcapd_pid, now - seconds_of(ret.max_age))
+        done[directory] = {"files": files, "bytes": size, "lost_intervals_removed": lost}
     return done

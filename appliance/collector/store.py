@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from ..errors import ToolError
 from ..query import files as flowfiles
 from ..query import nfdump, records
+from . import orphans
+from .command import flow_dirs
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +64,13 @@ def count_flows(flowdir, closed, budget=BUDGET_SECONDS):
 
 
 def store_state(cfg, paths):
-    """Return the store's state as a JSON-able dict (closed files only, times in ISO UTC)."""
+    """Return the store's state as a JSON-able dict (closed files, lost intervals; ISO UTC times)."""
     closed = flowfiles.closed_files(paths.flows)
     state = {"dir": paths.flows, "files": len(closed), "flows": count_flows(paths.flows, closed),
              "disk_bytes": disk_bytes(paths.flows) if os.path.isdir(paths.flows) else 0,
              "flows_pending": len(closed) - len(_counts.get(paths.flows, {})),
-             "oldest_file": None, "newest_file": None, "oldest": None, "last_rotation": None}
+             "oldest_file": None, "newest_file": None, "oldest": None, "last_rotation": None,
+             **orphans.lost_state(flow_dirs(cfg, paths), paths.nfcapd_pid)}
     if closed:
         state["oldest_file"] = closed[0][1]
         state["newest_file"] = closed[-1][1]

@@ -7,6 +7,7 @@ from ..probe import statsview
 OK, WARN, BAD = "ok", "warn", "bad"
 STALE_AFTER = 10  # seconds: the run loop writes the snapshot every second
 RUNNING = ("running",)
+LOST_RECENT = 86400  # seconds a collector crash's lost interval keeps the collector at warn
 
 
 def parse_iso(text):
@@ -101,7 +102,7 @@ def collector_item(c, now, rotate):
     store = c.get("store") if isinstance(c.get("store"), dict) else {}  # collector/store.py
     facts = {**{k: c.get(k) for k in ("state", "pid", "restarts")},
              **{k: store.get(k) for k in ("newest_file", "last_rotation", "files", "disk_bytes",
-                                          "oldest")}}
+                                          "oldest", "lost_intervals")}}
     if c.get("state") not in RUNNING:
         return _item("collector", BAD, f"nfcapd is {c.get('state')}", facts,
                      reason="the collector (nfcapd) is down")
@@ -115,8 +116,17 @@ def collector_item(c, now, rotate):
     if last is not None and last > 3 * rotate + 5:
         return _item("collector", WARN, f"last flow file is {int(last)} s old", facts,
                      reason="the collector is receiving nothing")
-    return _item("collector", OK, f"{store.get('files')} files, {store.get('disk_bytes')} bytes",
-                 facts)
+    summary = f"{store.get('files')} files, {store.get('disk_bytes')} bytes"
+    if store.get("lost_intervals"):
+        # nfcapd holds an interval in memory: a crash loses it all (docs/reliability.md)
+        lost = store.get("lost_files") or [{}]
+        newest = lost[0] if isinstance(lost[0], dict) else {}
+        facts["last_lost"] = f"{newest.get('name')} at {newest.get('time')}" if newest else None
+        summary += f"; {store['lost_intervals']} intervals lost in collector crashes"
+        recent = age(newest.get("time"), now)
+        if recent is not None and recent < LOST_RECENT:
+            return _item("collector", WARN, summary + f" (last {facts['last_lost']})", facts)
+    return _item("collector", OK, summary, facts)
 
 
 def ingest_item(i, now, rotate):

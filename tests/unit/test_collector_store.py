@@ -49,7 +49,10 @@ def test_store_state_counts_closed_files_only(setup):
     assert st["disk_bytes"] > 0 and st["last_rotation"].endswith("Z")
     assert st["oldest"] == "2026-01-01T00:00:00.000Z"
     assert set(st) == {"dir", "files", "flows", "disk_bytes", "flows_pending", "oldest_file",
-                       "newest_file", "oldest", "last_rotation"}  # what health.py reads
+                       "newest_file", "oldest", "last_rotation", "lost_intervals",
+                       "lost_files"}  # what health.py reads
+    # nfcapd.current.77: no nfcapd runs (no pid file), so its interval was lost
+    assert (st["lost_intervals"], st["lost_files"][0]["name"]) == (1, "nfcapd.current.77")
 
 
 @needs_nfdump
