@@ -189,14 +189,3 @@ def restore(record_path):
     log.info("mirror %s restored (%s)", name, ", ".join(done) or "nothing")
     return done
 
-
-def counters(name):
-    """Return the kernel's receive counters, link state and promiscuous flag of an interface."""
-    with IPRoute() as ipr:
-        link = ipr.get_links(_index(ipr, name))[0]
-    stats = link.get_attr("IFLA_STATS64") or link.get_attr("IFLA_STATS") or {}
-    return {"interface": name, "link": (link.get_attr("IFLA_OPERSTATE") or "unknown").lower(),
-            "promisc": bool(link["flags"] & IFF_PROMISC),
-            "rx_packets": stats.get("rx_packets", 0), "rx_bytes": stats.get("rx_bytes", 0),
-            "rx_dropped": stats.get("rx_dropped", 0),
-            "rx_missed": stats.get("rx_missed_errors", 0)}

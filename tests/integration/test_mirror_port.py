@@ -12,7 +12,17 @@ pytestmark = pytest.mark.root
 SCRIPT = r"""
 import dataclasses, json, sys
 from appliance.config.schema import Mirror
+from pyroute2 import IPRoute
 from appliance.mirror import counters, port
+def pyroute2_counters(name):
+    # an independent reading (pyroute2) to check the supervisor's raw rtnetlink reader against
+    with IPRoute() as ipr:
+        link = ipr.get_links(ipr.link_lookup(ifname=name)[0])[0]
+    stats = link.get_attr("IFLA_STATS64") or {}
+    return {"interface": name, "link": (link.get_attr("IFLA_OPERSTATE") or "unknown").lower(),
+            "promisc": bool(link["flags"] & 0x100), "rx_packets": stats.get("rx_packets", 0),
+            "rx_bytes": stats.get("rx_bytes", 0), "rx_dropped": stats.get("rx_dropped", 0),
+            "rx_missed": stats.get("rx_missed_errors", 0)}
 action, iface, record = sys.argv[1:4]
 mirror = Mirror(interface=iface, allow_management=True, mtu=1400)
 out = {}
@@ -21,7 +31,7 @@ if action == "apply":
 elif action == "restore":
     out["restored"] = port.restore(record)
 out["state"] = dataclasses.asdict(port.read_state(iface))
-out["counters"] = port.counters(iface)
+out["counters"] = pyroute2_counters(iface)
 out["raw_counters"] = counters.read(iface)  # the supervisor's pyroute2-free reader
 print(json.dumps(out))
 """
