@@ -188,4 +188,3 @@ def restore(record_path):
     os.unlink(record_path)
     log.info("mirror %s restored (%s)", name, ", ".join(done) or "nothing")
     return done
-
