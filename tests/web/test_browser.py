@@ -5,7 +5,6 @@ Screenshots go to artifacts/web/ (gitignored) for a human to look at.
 """
 
 import os
-import tempfile
 
 import pytest
 
@@ -41,10 +40,10 @@ def server(tmp_path_factory, fixture_path_session):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(tmp_path_factory):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="spanflow-chromium-")
+    profile = tmp_path_factory.mktemp("chromium-profile")  # removed with pytest's temp dirs
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     for flag in FLAGS:
