@@ -30,7 +30,8 @@ def test_mtu_zero_and_offloads_kept_when_asked():
 
 
 def test_link_local_only_is_not_management():
-    mp.refuse_management(FRESH, allow_management=False)
+    assert FRESH.addresses == (("fe80::1", 64),) and mp.management_addresses(FRESH) == []
+    mp.refuse_management(FRESH, allow_management=False)  # raises if fe80:: counted
 
 
 @pytest.mark.parametrize("state, words", [
