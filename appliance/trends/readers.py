@@ -5,7 +5,7 @@ import time
 from datetime import datetime, timezone
 
 from ..errors import SpanflowError
-from . import db, groups as group_plan, rrd
+from . import db, groups as group_plan, markers as alert_markers, rrd
 from .ingest import pending
 
 METRICS = {"bits": ("bytes", 8, "bits/s"), "packets": ("packets", 1, "packets/s"),
@@ -77,14 +77,17 @@ def prediction(cfg, paths, metric, start, end):
             "step": step, "rows": out}
 
 
-def graph_png(cfg, paths, group, metric, start, end, width=800, height=250, tz="UTC"):
-    """Return a stacked PNG of a group's series, legend per series, time zone in the title."""
+def graph_png(cfg, paths, group, metric, start, end, width=800, height=250, tz="UTC",
+              markers=()):
+    """Return a stacked PNG of a group's series with markers (AlertStore.markers dicts)."""
     names, path = _check(cfg, paths, group, metric)
     field, scale, unit = METRICS[metric]
     lines = [(f"{n}_{rrd.SUFFIX[field]}", n, COLOURS[i % len(COLOURS)], scale)
              for i, n in enumerate(names)]
     title = f"{group} - {unit} (times in {tz})"
-    return rrd.graph(path, lines, _epoch(start), _epoch(end), title, unit, width, height, tz)
+    rules = alert_markers.rules(markers, _epoch(start), _epoch(end))
+    return rrd.graph(path, lines, _epoch(start), _epoch(end), title, unit, width, height, tz,
+                     rules)
 
 
 def _filter(kind, k1, k2):

@@ -138,8 +138,8 @@ def fetch(path, start, end, points=800, cf="AVERAGE"):
                         "recreates it") from None
 
 
-def graph(path, lines, start, end, title, vlabel, width, height, tz):
-    """Render a stacked PNG; lines are (ds, legend, colour, scale); axis in time zone tz."""
+def graph(path, lines, start, end, title, vlabel, width, height, tz, rules=()):
+    """Render a stacked PNG; lines are (ds, legend, colour, scale), rules (epoch, colour, legend)."""
     args = ["-", "--start", str(int(start)), "--end", str(int(end)), "--width", str(width),
             "--height", str(height), "--title", title, "--vertical-label", vlabel,
             "--lower-limit", "0", "--imgformat", "PNG", "--slope-mode"]
@@ -149,6 +149,8 @@ def graph(path, lines, start, end, title, vlabel, width, height, tz):
         args.append(f"{'AREA' if i == 0 else 'STACK'}:v{i}#{colour}:{legend:<10}")
         args.append(f"GPRINT:v{i}:AVERAGE:avg %6.1lf%s")
         args.append(f"GPRINT:v{i}:MAX:max %6.1lf%s\\l")
+    # alert markers: legends come escaped from trends.markers (':' separates rrdtool fields)
+    args += [f"VRULE:{int(t)}#{colour}:{legend}\\l" for t, colour, legend in rules]
     # rrdtool draws the time axis in the process's local zone; switch it under a lock
     with _TZ_LOCK:
         old = os.environ.get("TZ")

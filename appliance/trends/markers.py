@@ -1,0 +1,33 @@
+"""Turn alerts into graph markers: a vertical rule at each alert's time with a short legend (pure)."""
+
+COLOURS = {"high": "d62728", "medium": "ff7f0e", "low": "bcbd22"}
+OTHER = "7f7f7f"
+SHOWN = 8  # markers drawn on one graph; more would bury the series legends
+
+
+def _escape(text):
+    # rrdtool splits graph elements on ':' (IPv6 keys, host:port) and treats '\' as an escape
+    return text.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def legend(alert):
+    """Return the legend of one alert, e.g. 'alert: cleartext 10.0.0.5' (at most 60 characters)."""
+    text = f"alert: {alert['rule']} {alert['key']}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def rules(alerts, start, end, limit=SHOWN):
+    """Return [(epoch, colour, legend)] for alerts {rule, key, severity, start, end} in [start, end].
+
+    A rule stands at the alert's first time inside the window; the newest alerts win past limit
+    and the last legend says how many were left out.
+    """
+    inside = [a for a in alerts if a["start"] <= end and a["end"] >= start]
+    inside.sort(key=lambda a: (a["start"], a.get("id", 0)))
+    kept, left = inside[-limit:] if limit else [], max(0, len(inside) - limit)
+    out = [(max(int(start), int(a["start"])), COLOURS.get(a.get("severity"), OTHER),
+            _escape(legend(a))) for a in kept]
+    if left and out:
+        t, colour, text = out[0]
+        out[0] = (t, colour, text + _escape(f" (+{left} earlier alerts)"))
+    return out
