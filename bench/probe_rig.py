@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
@@ -19,6 +18,7 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 from appliance.paths import Paths  # noqa: E402
 from appliance.probe import control  # noqa: E402
 from support.netns import MirrorLink, Netns  # noqa: E402
+from support.wait import wait_until  # noqa: E402
 
 
 def write_pcap(path, packets, flows, size=64):
@@ -65,14 +65,16 @@ class Rig:
             if os.path.exists(stale):
                 os.unlink(stale)
         proc = self.start(*argv, env=env)
-        deadline = time.monotonic() + 10
-        while not os.path.exists(self.paths.softflowd_ctl):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                self.log.flush()
-                with open(self.log.name) as f:
-                    tail = f.read()[-600:]
-                raise RuntimeError(f"softflowd did not start: {argv}\n{tail}")
-            time.sleep(0.05)
+        try:
+            wait_until(lambda: os.path.exists(self.paths.softflowd_ctl) or proc.poll() is not None,
+                       10, interval=0.05, what="softflowd's control socket")
+        except AssertionError:
+            pass  # reported below with softflowd's own words
+        if proc.poll() is not None or not os.path.exists(self.paths.softflowd_ctl):
+            self.log.flush()
+            with open(self.log.name) as f:
+                tail = f.read()[-600:]
+            raise RuntimeError(f"softflowd did not start: {argv}\n{tail}")
         return proc
 
     def stop(self, proc):
