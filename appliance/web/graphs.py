@@ -64,5 +64,6 @@ def image(group, metric):
     start, end, _ = inputs.window(request.args, c.tz, c.now)
     width = inputs.integer(request.args, "width", WIDTH, 200, 2000)
     height = inputs.integer(request.args, "height", HEIGHT, 100, 1000)
-    png = sources.graph_png(c.cfg, c.paths, group, metric, start, end, width, height, c.tz_name)
+    png = sources.graph_png(c.cfg, c.paths, group, metric, start, end, width, height, c.tz_name,
+                            sources.alert_markers(c.paths, start, end))
     return Response(png, mimetype="image/png", headers={"Cache-Control": "max-age=30"})

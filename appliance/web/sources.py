@@ -1,8 +1,11 @@
 """Read the sensor's state for the page: snapshot, trends readers, flow queries (read-only)."""
 
 import logging
+import os
+import sqlite3
 import threading
 
+from ..detect.store import AlertStore
 from ..errors import SpanflowError
 from ..query import flows
 from ..supervisor import snapshot
@@ -55,9 +58,26 @@ def groups(cfg):
     return readers().groups(cfg)
 
 
-def graph_png(cfg, paths, group, metric, start, end, width, height, tz):
-    """Return a PNG graph of one group's metric from the RRD files."""
-    return _data(readers().graph_png, cfg, paths, group, metric, start, end, width, height, tz)
+def graph_png(cfg, paths, group, metric, start, end, width, height, tz, markers=()):
+    """Return a PNG graph of one group's metric from the RRD files, with alert markers."""
+    return _data(readers().graph_png, cfg, paths, group, metric, start, end, width, height, tz,
+                 markers)
+
+
+def alert_markers(paths, start, end):
+    """Return the alerts overlapping [start, end] as graph markers; [] when none can be read."""
+    if not os.path.exists(paths.database):
+        return []
+    try:
+        store = AlertStore(paths.database, readonly=True)
+        try:
+            return store.markers(start.timestamp(), end.timestamp())
+        finally:
+            store.close()
+    except (OSError, sqlite3.Error) as exc:
+        # a graph without its markers beats no graph: the alerts page shows the store's error
+        log.warning("cannot read alert markers from %s: %s", paths.database, exc)
+        return []
 
 
 def series(cfg, paths, group, metric, start, end):

@@ -63,8 +63,9 @@ class FakeReaders:
     def groups(self, cfg):
         return {"protocol": ["tcp", "udp"], "service": ["ssh", "dns"]}
 
-    def graph_png(self, cfg, paths, group, metric, start, end, width, height, tz):
+    def graph_png(self, cfg, paths, group, metric, start, end, width, height, tz, markers=()):
         self.calls.append(("graph_png", group, metric, start, end, width, height, tz))
+        self.markers = list(markers)
         return PNG
 
     def series(self, cfg, paths, group, metric, start, end):
