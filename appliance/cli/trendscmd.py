@@ -7,6 +7,7 @@ import time
 
 from ..errors import SpanflowError
 from ..paths import Paths
+from ..query import view
 from ..trends import readers
 
 _SPAN = re.compile(r"^(\d+)([mhdwy])$")
@@ -42,11 +43,7 @@ def _table(rows):
         return "no data in this window (is `spanflow run` ingesting?)"
     keys = [k for k in rows[0] if k not in ("flows", "packets", "bytes", "filter")]
     head = [*keys, "flows", "packets", "bytes", "filter"]
-    cells = [[str(r[k]) for k in head] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(line.rstrip() for line in lines)
+    return view.aligned([head, *([str(r[k]) for k in head] for r in rows)])
 
 
 def top(args, cfg):

@@ -34,6 +34,12 @@ def _endpoint(addr, port, proto):
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
+def aligned(lines):
+    """Render lists of cell strings (the first is the header) as left-aligned text columns."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+
+
 def table(rows):
     """Render rows as an aligned text table."""
     head = ["first (UTC)", "dur s", "proto", "source", "destination", "packets", "bytes"]
@@ -46,8 +52,7 @@ def table(rows):
                       _endpoint(r["src"], r["sport"], r["proto"]),
                       _endpoint(r["dst"], r["dport"], r["proto"]),
                       str(r["packets"]), str(r["bytes"])])
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+    return aligned(lines)
 
 
 def as_json(result):
@@ -69,5 +74,4 @@ def top_table(items, field):
     """Render nfdump's top-N statistic as a text table."""
     lines = [[field, "flows", "packets", "bytes"]]
     lines += [[t["value"], str(t["flows"]), str(t["packets"]), str(t["bytes"])] for t in items]
-    widths = [max(len(line[i]) for line in lines) for i in range(4)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+    return aligned(lines)
