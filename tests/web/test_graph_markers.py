@@ -50,3 +50,14 @@ def test_marked_graph_differs_from_the_unmarked_one(app, client):
     assert plain.status_code == marked.status_code == 200
     assert plain.mimetype == marked.mimetype == "image/png"
     assert marked.data != plain.data
+
+
+def test_database_without_alert_tables_draws_no_marker(app, client, readers):
+    import sqlite3
+    paths = app.config["SPANFLOW_PATHS"]
+    os.makedirs(os.path.dirname(paths.database), exist_ok=True)
+    con = sqlite3.connect(paths.database)  # ingest has run, detection has not
+    con.execute("CREATE TABLE ingest_files (name TEXT)")
+    con.close()
+    assert client.get("/graphs/protocol/bits.png").status_code == 200
+    assert readers.markers == []
