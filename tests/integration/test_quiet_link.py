@@ -14,8 +14,9 @@ import pytest
 
 from appliance.probe import control, quietlink
 from appliance.query import nfdump, records
-from support.netns import ROOT, python_in
+from support.netns import ROOT
 from support.sensor import SpanflowRun, write_config
+from support.traffic import send_udp
 from support.wait import stays_false, wait_until
 
 pytestmark = pytest.mark.root
@@ -24,25 +25,6 @@ UDP_TIMEOUT = 2  # support/sensor.py's [probe.timeouts] udp
 ROTATE = 2  # and its [collector] rotate
 DEADLINE = UDP_TIMEOUT + ROTATE + 3  # the issue's bound: UDP timeout + one rotation + 3 s
 DPORT = 5599
-
-# One UDP datagram as a raw Ethernet frame: no scapy start-up on the clock.
-SEND_ONE = r"""
-import socket, struct, sys
-def csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return ~s & 0xffff
-payload = b"quiet-link" * 4
-udp = struct.pack("!HHHH", 40001, int(sys.argv[2]), 8 + len(payload), 0) + payload
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
-                 socket.inet_aton("10.99.0.1"), socket.inet_aton("10.99.0.2"))
-ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-frame = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + udp
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-s.send(frame)
-"""
-
 
 def closed_flows(flowdir):
     """Return the UDP flows to DPORT stored in closed nfcapd files."""
@@ -78,7 +60,7 @@ def sensor(tmp_path, sensor_ns, mirror_link):
 
 
 def send_lone_packet(injector_ns, mirror_link):
-    python_in(injector_ns, SEND_ONE, mirror_link.feed, str(DPORT))
+    send_udp(injector_ns, mirror_link.feed, DPORT)
     return time.monotonic()
 
 
