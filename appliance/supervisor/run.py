@@ -80,6 +80,7 @@ class Supervisor:
         self.clock, self.interval = clock, interval
         self.stopping = threading.Event()
         self.started, self.state = utcnow(), "starting"
+        self.snapshot_errors = 0
 
     def snapshot(self):
         data = {"version": 1, "updated": utcnow(), "pid": os.getpid(), "started": self.started,
@@ -123,7 +124,12 @@ class Supervisor:
                     comp.poll(now)
                 except Exception:  # one component's trouble must not end supervision
                     log.exception("polling %s failed", name)
-            self.snapshot()
+            try:
+                self.snapshot()
+            except OSError as exc:  # a full or read-only /run must not stop the capture
+                self.snapshot_errors += 1
+                log.warning("cannot write the status snapshot %s (%s times): %s",
+                            self.status_path, self.snapshot_errors, exc)
             self.stopping.wait(self.interval)
 
 

@@ -66,6 +66,16 @@ def test_loop_polls_and_writes_the_snapshot_until_stopped(tmp_path):
     assert set(data) >= {"updated", "pid", "started", "state", "mirror", "probe"}
 
 
+def test_loop_goes_on_when_the_snapshot_cannot_be_written(tmp_path):
+    log = []
+    sup = run.Supervisor(parts(log), str(tmp_path / "gone" / "status.json"), interval=0)
+    polls = []
+    sup.components[0][1].poll = lambda now: polls.append(now) or (
+        len(polls) == 3 and sup.request_stop())
+    sup.loop()
+    assert len(polls) == 3 and sup.snapshot_errors == 3
+
+
 def test_snapshot_write_is_atomic_and_leaves_no_temp_files(tmp_path):
     path = str(tmp_path / "s.json")
     snapshot.write(path, {"a": 1})
