@@ -36,6 +36,10 @@ def snapshot_item(snap, now, where):
     if snap is None:
         return _item("sensor", BAD, f"no status snapshot at {where}",
                      reason="`spanflow run` is not running (no status snapshot)")
+    if snap.get("state") == "stopped":  # the run loop's last snapshot, written as it stopped
+        return _item("sensor", BAD, f"spanflow run stopped at {snap.get('updated')}",
+                     {"updated": snap.get("updated")},
+                     reason="`spanflow run` is not running (it stopped)")
     stale = age(snap.get("updated"), now)
     if stale is None or stale > STALE_AFTER:
         return _item("sensor", BAD, f"status snapshot is {stale or '?'} s old",

@@ -40,6 +40,12 @@ def test_missing_snapshot_says_run_is_not_running():
     assert "not running" in health.empty_reason(items)
 
 
+def test_snapshot_of_a_stopped_run_is_bad_at_once():
+    items = health.assess(snap(state="stopped"), NOW, 60, "x")
+    assert levels(items)["sensor"] == "bad" and "stopped" in health.empty_reason(items)
+    assert levels(health.assess(snap(state="running"), NOW, 60, "x"))["sensor"] == "ok"
+
+
 def test_stale_snapshot_is_bad():
     items = health.assess(snap(updated=(NOW - timedelta(minutes=5)).isoformat()), NOW, 60, "x")
     assert levels(items)["sensor"] == "bad"
