@@ -49,7 +49,8 @@ class MirrorLink:
         ip("link", "set", self.mirror, "netns", sensor.name)
         ip("link", "set", self.feed, "netns", injector.name)
         injector.run("ip", "link", "set", self.feed, "up")
-        # Wire-like counts: no TSO/GSO super-packets on the feed side (pitfalls.md).
+        # No IPv6 on the feed: else its DAD/MLD/router solicitations reach the mirror port
+        # and add flows the tests did not send (exact-count tests compare against ground truth).
         injector.run("sysctl", "-qw", f"net.ipv6.conf.{self.feed}.disable_ipv6=1", check=False)
 
 
