@@ -40,7 +40,7 @@ def show():
     data = overview(c)
     text = statsview.render(data["probe_stats"]) if data["probe_stats"] else None
     first = list(sources.groups(c.cfg))[:1]
-    group, images, note = (graphs.panels(c, first, c.now - timedelta(days=1), c.now) or
+    group, images, note = (graphs.panels(c, first, c.now - timedelta(hours=1), c.now) or
                            [(None, False, "no series groups are configured")])[0]
     return render_template("dashboard.html", data=data, stats_text=text,
                            first_group=group if images else None, graphs_note=note,

@@ -44,7 +44,7 @@ def parse_date(name, text, tz):
     raise BadInput(f"{name}: {text!r} is not a date; use YYYY-MM-DD HH:MM")
 
 
-def window(args, tz, now, default="1d", max_span=MAX_SPAN):
+def window(args, tz, now, default="1h", max_span=MAX_SPAN):
     """Return (start, end, label) in UTC from ?period= or ?start=&end= (custom range)."""
     if args.get("start") or args.get("end"):
         end = parse_date("end", args.get("end"), tz) if args.get("end") else now
