@@ -22,7 +22,7 @@ def params(c, args):
     if len(text) > filters.MAX_LENGTH:
         raise FilterError(f"filter is longer than {filters.MAX_LENGTH} characters")
     # No span limit: files are bounded by retention, answers by rows and query_timeout.
-    since, until, _ = inputs.window(args, c.tz, c.now, max_span=None)
+    since, until, _ = inputs.window(args, c.tz, c.now, default="1d", max_span=None)
     return filters.normalize(text), since, until
 
 
