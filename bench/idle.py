@@ -8,6 +8,7 @@ Targets (issue 2): spanflow run <= 60 MB and <= 1% of one CPU when idle.
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,9 +98,14 @@ def bare(sensor, iface, work, seconds):
                              "-p", os.path.join(work, "bare.pid"), env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(3)
+        try:
+            wait_until(lambda: os.path.exists(os.path.join(work, "bare.ctl"))
+                       or softflowd.poll() is not None, 20, what="bare softflowd")
+        except AssertionError:
+            pass  # reported just below
         if nfcapd.poll() is not None or softflowd.poll() is not None:
             raise SystemExit("bare softflowd or nfcapd died at start")
+        time.sleep(3)  # let start-up settle before the window, as for spanflow run
         return measure([nfcapd.pid, softflowd.pid], seconds)
     finally:
         stop(softflowd)
@@ -120,6 +126,7 @@ def main():
     finally:
         sensor.delete()
         injector.delete()
+        shutil.rmtree(work, ignore_errors=True)
     print(f"idle, {args.seconds:.0f} s window on a quiet veth")
     print(f"{'':26} {'RSS MB':>8} {'PSS MB':>8} {'CPU %':>7}")
     for name, (rss, pss, cpu) in results.items():
