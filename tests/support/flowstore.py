@@ -5,7 +5,6 @@ tests/faults, bench/).
 """
 
 import os
-import signal
 import subprocess
 
 from appliance.collector import replay as collector_replay
@@ -37,15 +36,21 @@ def stored_flows(flowdir):
     return sum(int(line.split()[1]) for line in out.splitlines() if line.startswith("Flows: "))
 
 
-def replay(pcap, port, runtime, max_flows=None, timeout=30):
-    """Run softflowd -r over pcap to its end, exporting IPFIX to 127.0.0.1:port."""
+def probe_argv(pcap, port, runtime, max_flows=None):
+    """Return softflowd -r argv exporting pcap's flows as IPFIX to 127.0.0.1:port."""
     # "-c none": with -r and a control socket, softflowd 1.1.0 was seen blocking in accept()
     # on it instead of reading the capture.
-    argv = ["softflowd", "-d", "-r", pcap, "-v", "10", "-A", "milli", "-n", f"127.0.0.1:{port}",
-            "-c", "none", "-p", os.path.join(runtime, f"sfd-{port}.pid")]
+    argv = ["/usr/sbin/softflowd", "-d", "-r", pcap, "-v", "10", "-A", "milli",
+            "-n", f"127.0.0.1:{port}", "-c", "none", "-p", os.path.join(runtime, f"sfd-{port}.pid")]
     if max_flows:
         argv += ["-m", str(max_flows)]  # above the pcap's flows: no forced expiry splits them
-    subprocess.run(argv, check=True, capture_output=True, timeout=timeout, env=TOOL_ENV)
+    return argv
+
+
+def replay(pcap, port, runtime, max_flows=None, timeout=30):
+    """Run softflowd -r over pcap to its end, exporting to a collector already on port."""
+    subprocess.run(probe_argv(pcap, port, runtime, max_flows), check=True, capture_output=True,
+                   timeout=timeout, env=TOOL_ENV)
 
 
 def build(pcap, flowdir, runtime, expect=None, rotate=60, max_flows=None, timeout=30):
@@ -53,26 +58,13 @@ def build(pcap, flowdir, runtime, expect=None, rotate=60, max_flows=None, timeou
     os.makedirs(flowdir, exist_ok=True)
     os.makedirs(runtime, exist_ok=True)
     port = free_udp_port()
+    pidfile = os.path.join(runtime, f"nfcapd-{port}.pid")
     # -B: a softflowd -r burst overflows a default socket buffer (pitfalls.md).
-    collector = subprocess.Popen(
-        ["nfcapd", "-w", flowdir, "-b", "127.0.0.1", "-p", str(port), "-t", str(rotate),
-         "-B", "16777216", "-P", os.path.join(runtime, f"nfcapd-{port}.pid")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=TOOL_ENV)
-    try:
-        wait_until(lambda: any("current" in n for n in os.listdir(flowdir)), 10,
-                   what="nfcapd to open its current file")
-        replay(pcap, port, runtime, max_flows, timeout)
-        # Flows become readable only when nfcapd closes its file (on rotation or SIGTERM);
-        # SIGTERM before nfcapd has read the export datagrams loses them (seen under load).
-        wait_until(lambda: udp_backlog(port) == 0, 10, what="nfcapd to read the export")
-        wait_until(lambda: collector.poll() is None, 1, what="nfcapd running")
-        collector.send_signal(signal.SIGTERM)
-        collector.wait(timeout=60)
-    finally:
-        if collector.poll() is None:
-            collector.kill()
-            collector.wait()
-        collector.stderr.close()
+    collector = ["/usr/bin/nfcapd", "-w", flowdir, "-b", "127.0.0.1", "-p", str(port),
+                 "-t", str(rotate), "-B", "16777216", "-P", pidfile]
+    # the shipped import's engine: waits for nfcapd to drain the export before SIGTERM
+    collector_replay.run(probe_argv(pcap, port, runtime, max_flows), collector, pidfile,
+                         env=TOOL_ENV, timeout=timeout)
     files = wait_until(lambda: closed(flowdir), 10, what="a closed flow file")
     if expect is not None:
         got = stored_flows(flowdir)
