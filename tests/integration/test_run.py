@@ -218,16 +218,13 @@ def test_crash_of_run_ends_children_and_next_start_restores(sensor, sensor_ns, m
 def test_fresh_namespace_without_loopback_is_refused(tmp_path):
     # Only a namespace whose lo was never up shows it: softflowd would die with
     # "Network is unreachable" forever. The fixtures bring lo up, so this builds its own.
-    name, iface = unique("sfl"), unique("sfm")
-    ip("netns", "add", name)
+    ns, iface = Netns("sfl", lo_up=False), unique("sfm")
     try:
-        ip("-n", name, "link", "add", iface, "type", "veth", "peer", "name", unique("sff"))
-        ns = Netns.__new__(Netns)
-        ns.name = name
+        ip("-n", ns.name, "link", "add", iface, "type", "veth", "peer", "name", unique("sff"))
         code, err = refused(tmp_path, ns, iface)
         assert code == 1
         assert err == ("spanflow: the probe cannot reach the collector at 127.0.0.1:9995 "
                        "(Network is unreachable); bring loopback up (ip link set lo up)\n")
         assert "PROMISC" not in link(ns, iface)[0]
     finally:
-        ip("netns", "del", name, check=False)
+        ns.delete()

@@ -20,10 +20,11 @@ def ip(*args, check=True):
 
 
 class Netns:
-    def __init__(self, prefix="sf"):
+    def __init__(self, prefix="sf", lo_up=True):
         self.name = unique(prefix)
         ip("netns", "add", self.name)
-        self.run("ip", "link", "set", "lo", "up")
+        if lo_up:  # a fresh namespace's lo is down: nothing reaches 127.0.0.1
+            self.run("ip", "link", "set", "lo", "up")
 
     def run(self, *argv, check=True, **kw):
         """Run argv inside the namespace and wait for it."""
