@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from appliance.errors import SpanflowError, ToolError
-from appliance.supervisor import run, snapshot
+from appliance.supervisor import preflight, run, snapshot
 
 
 class Part:
@@ -90,10 +90,10 @@ def test_busy_collector_port_is_one_clear_line():
         s.bind(("127.0.0.1", 0))
         listen = f"127.0.0.1:{s.getsockname()[1]}"
         with pytest.raises(ToolError) as err:
-            run.check_port_free(listen)
+            preflight.check_port_free(listen)
     assert str(err.value) == (f"collector address {listen} (UDP) is in use; stop what listens "
                               "there or set [collector] listen")
-    run.check_port_free(listen)  # free again once the squatter is gone
+    preflight.check_port_free(listen)  # free again once the squatter is gone
 
 
 def test_unwritable_storage_and_missing_tool(tmp_path):
@@ -101,10 +101,10 @@ def test_unwritable_storage_and_missing_tool(tmp_path):
     blocker.write_text("")
     with pytest.raises(SpanflowError, match=r"^storage folder .*/file/flows is not writable "
                                             r"\(Not a directory\); fix"):
-        run.check_storage(str(tmp_path / "ok"), str(blocker / "flows"))
+        preflight.check_storage(str(tmp_path / "ok"), str(blocker / "flows"))
     with pytest.raises(ToolError, match="^/nonexistent/softflowd is missing; install the Debian "
                                         "package softflowd$"):
-        run.check_tool(["/nonexistent/softflowd"], "softflowd")
+        preflight.check_tool(["/nonexistent/softflowd"], "softflowd")
 
 
 def status_config(tmp_path):
