@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from . import files as flowfiles
-from . import filters, records
+from . import filters, lines, records
 
 
 @dataclass
@@ -46,8 +46,8 @@ def search(paths, filter, since=None, until=None, limit=1000, timeout=30):
         return SearchResult()
     limit = max(1, int(limit))
     args = [*file_args(paths.flows, chosen), *window_args(since, until),
-            "-c", str(limit + 1), "-o", "json"]
-    rows = records.rows(filters.run_filtered(args, filters.normalize(filter), timeout))
+            "-c", str(limit + 1), *lines.ARGS]
+    rows = lines.rows(filters.run_filtered(args, filters.normalize(filter), timeout))
     return SearchResult(rows=rows[:limit], truncated=len(rows) > limit, files=len(chosen))
 
 
