@@ -4,7 +4,9 @@ No root needed: nfcapd binds a free loopback port. What is checked is what docs/
 """
 
 import dataclasses
+import ipaddress
 import os
+import struct
 import sys
 from datetime import datetime
 
@@ -13,7 +15,7 @@ import pytest
 from appliance.collector import replay
 from appliance.config.schema import Config
 from appliance.paths import Paths
-from appliance.query import nfdump, records
+from appliance.query import flows, nfdump, records
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
 import offline_capture  # noqa: E402
@@ -27,16 +29,27 @@ def ts(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-@pytest.fixture(scope="module")
-def stored(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("offline")
-    pcap = str(tmp / "capture.pcap")
-    truth = offline_capture.write(pcap, seed=7, conversations=3000, span=30.0)
+def import_pcap(tmp, pcap):
+    """Import pcap into a store under tmp with the shipped settings; return its Paths."""
     cfg = Config()
     cfg = dataclasses.replace(cfg, storage=dataclasses.replace(
         cfg.storage, dir=str(tmp / "data"), runtime_dir=str(tmp / "run")))
     paths = Paths.of(cfg)
     replay.import_capture(cfg, paths, pcap, timeout=120)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("offline")
+    pcap = str(tmp / "capture.pcap")
+    truth = offline_capture.write(pcap, seed=7, conversations=3000, span=30.0)
+    return truth, import_pcap(tmp, pcap)
+
+
+@pytest.fixture(scope="module")
+def stored(imported):
+    truth, paths = imported
     rows = records.rows(nfdump.run(["-R", paths.flows, "-o", "json"], timeout=120))
     got = {}
     for r in rows:
@@ -75,3 +88,29 @@ def test_times_are_the_conversations_to_the_millisecond(stored):
         assert ts(r["first"]) <= ts(r["last"])
         assert abs(ts(r["first"]) - first) < 0.0015, (k, r, first)
         assert abs(ts(r["last"]) - last) < 0.0015, (k, r, last)
+
+
+def test_search_rows_equal_json_rows(imported):
+    # The search reads -o fmt (query/lines.py) for speed; it must give what -o json gives.
+    _, paths = imported
+    from_json = records.rows(nfdump.run(["-R", paths.flows, "-o", "json"], timeout=120))
+    res = flows.search(paths, "any", limit=100_000)
+    assert len(res.rows) == len(from_json) > 3000 and not res.truncated
+    assert sorted(res.rows, key=repr) == sorted(from_json, key=repr)
+
+
+def test_long_ipv6_addresses_come_back_whole(tmp_path):
+    # nfdump condenses IPv6 addresses wider than 16 columns in fmt output unless given -6.
+    src = ipaddress.IPv6Address("2001:db8:1234:5678:9abc:def0:1234:5678")
+    dst = ipaddress.IPv6Address("2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa")
+    pcap = tmp_path / "v6.pcap"
+    with open(pcap, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for n, (proto, a, b) in enumerate(((17, 4000, 53), (58, 128, 0))):
+            frame = offline_capture.ip6(src, dst, proto, offline_capture.l4(proto, a, b, 20))
+            f.write(struct.pack("<IIII", 1_700_000_000 + n, 0, len(frame), len(frame)) + frame)
+    paths = import_pcap(tmp_path, str(pcap))
+    rows = flows.search(paths, "any").rows
+    assert {(r["src"], r["dst"], r["proto"], r["dport"]) for r in rows} == \
+        {(str(src), str(dst), 17, 53), (str(src), str(dst), 58, 128 * 256)}
+    assert rows == records.rows(nfdump.run(["-R", paths.flows, "-o", "json"], timeout=30))
