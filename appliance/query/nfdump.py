@@ -36,9 +36,14 @@ def _communicate(argv, timeout):
     # A timer rather than communicate(timeout=): with a timeout, Popen.wait polls with sleeps
     # from 0.5 ms up, which cost about 1 ms of a 13 ms search (docs/flows.md).
     timer = threading.Timer(timeout, kill)
+    timer.daemon = True
     timer.start()
     try:
         out, err = proc.communicate()
+    except BaseException:  # as subprocess.run does: never leave our child behind
+        proc.kill()
+        proc.wait()
+        raise
     finally:
         timer.cancel()
     if expired:
@@ -55,7 +60,7 @@ def _run(binary, args, timeout):
         raise ToolError(f"{binary} is missing: install the Debian package nfdump") from None
     if returncode is None:
         raise ToolError(f"{binary} took longer than {timeout}s: narrow the filter or the "
-                        "time range") from None
+                        "time range")
     if returncode != 0:
         reason = err.strip().splitlines()
         raise NfdumpFailed(reason[-1] if reason else "no message", returncode)
