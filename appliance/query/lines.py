@@ -1,7 +1,7 @@
 """Parse nfdump's -o fmt lines (exactly the fields a flow row needs) into flow rows.
 
-The rows equal records.rows() of the same flows in -o json (tests/unit/test_query_lines.py),
-at about half the parsing cost: nfdump formats fewer fields and there is no JSON to decode.
+The rows equal records.rows() of the same flows in -o json (tests/unit/test_query_lines.py)
+for a quarter of the parsing time: 1.4 ms per 1000 rows instead of 5.1 ms (docs/flows.md).
 """
 
 from ..errors import ToolError
