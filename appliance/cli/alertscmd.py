@@ -1,13 +1,13 @@
 """`spanflow alerts` (list alerts) and `spanflow ack ID` (acknowledge one)."""
 
 import getpass
-import json
 import os
-import sys
 
 from ..detect.store import AlertStore
 from ..errors import SpanflowError
 from ..paths import Paths
+from ..query import view
+from .output import emit
 
 COLUMNS = ("id", "severity", "rule", "key", "last_seen", "count", "summary")
 
@@ -35,21 +35,13 @@ def _table(rows):
     if not rows:
         return "no alerts"
     cells = [[str(r["until"] if k == "last_seen" else r[k]) for k in COLUMNS] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(COLUMNS)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(line.rstrip() for line in lines)
+    return view.aligned([list(COLUMNS), *cells])
 
 
 def alerts(args, cfg):
     store = _store(cfg)
     rows = store.list(active_only=not args.all, limit=args.n) if store else []
-    if args.json:
-        json.dump(rows, sys.stdout, indent=2)
-        print()
-    else:
-        print(_table(rows))
-    return 0
+    return emit(rows, args.json, _table)
 
 
 def ack(args, cfg):

@@ -1,14 +1,13 @@
 """`spanflow top` (top talkers, ports, conversations) and `spanflow graph` (a PNG of a series)."""
 
-import json
 import re
-import sys
 import time
 
 from ..errors import SpanflowError
 from ..paths import Paths
 from ..query import view
 from ..trends import readers
+from .output import emit
 
 _SPAN = re.compile(r"^(\d+)([mhdwy])$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
@@ -49,12 +48,7 @@ def _table(rows):
 def top(args, cfg):
     end = time.time()
     rows = readers.top(cfg, Paths.of(cfg), args.kind, end - span_seconds(args.last), end, args.n)
-    if args.json:
-        json.dump(rows, sys.stdout, indent=2)
-        print()
-    else:
-        print(_table(rows))
-    return 0
+    return emit(rows, args.json, _table)
 
 
 def graph(args, cfg):
