@@ -12,8 +12,9 @@ import pytest
 
 import deb_units
 from deb_host import APT_ENV, installed, run, tree_files
-from deb_traffic import DPORT, SEND_ONE, fetch, stored_flow_files, web_flows
-from support.netns import ROOT, python_in
+from deb_traffic import DPORT, fetch, stored_flow_files, web_flows
+from support.netns import ROOT
+from support.traffic import send_udp
 from support.wait import wait_until
 
 pytestmark = pytest.mark.deb
@@ -95,7 +96,7 @@ def test_installed_units_capture_a_flow_the_web_api_shows(units, sensor_ns, inje
 
     def flow_stored():
         # a new source port each time: a new flow that goes idle and is exported after [udp] 2 s
-        python_in(injector_ns, SEND_ONE, mirror_link.feed, str(DPORT), str(next(sports)))
+        send_udp(injector_ns, mirror_link.feed, DPORT, next(sports), payload=48)
         return stored_flow_files()
     try:
         wait_until(probe_running, 30, what="spanflow run to report the probe running")
