@@ -5,7 +5,9 @@ import sys
 
 from .. import config
 from ..config.loader import to_dict
-from ..errors import ConfigError
+from ..errors import ConfigError, InterfaceError
+from ..mirror import helper
+from ..paths import Paths
 
 
 def register(sub, common):
@@ -19,12 +21,23 @@ def register(sub, common):
 def check(args, _cfg):
     try:
         cfg = config.load(args.config)
+        check_host(cfg)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem)
         return exc.exit_code
     print("OK (" + ", ".join(cfg.sources) + ")")
     return 0
+
+
+def check_host(cfg):
+    """Check the configured mirror interface on this machine, as `spanflow run` will."""
+    if not cfg.mirror.interface:
+        return  # the shipped file names none; `run` says so
+    try:
+        helper.call("check", cfg.mirror, Paths.of(cfg).mirror_state)
+    except InterfaceError as exc:
+        raise ConfigError([f"mirror.interface = {cfg.mirror.interface!r}: {exc}"]) from None
 
 
 def dump(args, cfg):

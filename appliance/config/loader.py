@@ -6,11 +6,13 @@ Every problem is collected and raised together as one ConfigError.
 """
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import typing
 
 from ..errors import ConfigError
+from .checks import split_host_port
 from .schema import Config
 
 DEFAULT_PATHS = ("/etc/spanflow/spanflow.toml", "/etc/spanflow/spanflow.d")
@@ -60,7 +62,19 @@ def build(layers, problems):
         if f.name == "sources":
             continue
         sections[f.name] = _make(f.type, values.get(f.name, {}), origin, (f.name,), problems)
-    return Config(**sections, sources=tuple(p for p, _ in layers))
+    cfg = Config(**sections, sources=tuple(p for p, _ in layers))
+    if not problems:
+        _cross_checks(cfg, origin, problems)
+    return cfg
+
+
+def _cross_checks(cfg, origin, problems):
+    """Append problems that involve more than one key."""
+    host, _ = split_host_port(cfg.web.listen)
+    if not ipaddress.ip_address(host).is_loopback and not cfg.web.password_hash:
+        where = origin.get(("web", "listen"), "defaults")
+        problems.append(f"{where}: web.listen = {cfg.web.listen!r} is off loopback: it needs "
+                        "web.password_hash (or listen on 127.0.0.1)")
 
 
 def _hints(cls):

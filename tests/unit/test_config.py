@@ -109,3 +109,25 @@ def test_config_option_before_or_after_the_subcommand(order):
     out = subprocess.run([sys.executable, "-m", "appliance", *args], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     assert 'interface = "enp3s0"' in out
+
+
+def test_web_off_loopback_needs_a_password_hash(tmp_path):
+    local = tmp_path / "web.toml"
+    local.write_text('[web]\nlisten = "0.0.0.0:8080"\n')
+    with pytest.raises(ConfigError) as exc:
+        config.load([SHIPPED, str(local)])
+    assert exc.value.problems == [f"{local}: web.listen = '0.0.0.0:8080' is off loopback: it needs "
+                                  "web.password_hash (or listen on 127.0.0.1)"]
+    local.write_text('[web]\nlisten = "0.0.0.0:8080"\npassword_hash = "pbkdf2:sha256:1$x$y"\n')
+    assert config.load([SHIPPED, str(local)]).web.listen == "0.0.0.0:8080"
+
+
+def test_check_config_checks_the_mirror_interface_on_this_host(tmp_path):
+    local = tmp_path / "mirror.toml"
+    local.write_text('[mirror]\ninterface = "nosuch0"\n')
+    out = subprocess.run([sys.executable, "-m", "appliance", "check-config", "--config", SHIPPED,
+                          "--config", str(local)], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == EX_CONFIG
+    assert out.stdout.startswith("mirror.interface = 'nosuch0': mirror interface 'nosuch0' does not "
+                                 "exist; existing interfaces: ")
+    assert "lo" in out.stdout
