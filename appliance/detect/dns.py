@@ -75,12 +75,15 @@ def judge(p, rows, tallies):
             big = q >= t["min_queries"] and (qb / q >= t["query_bytes"]
                                              or ab / q >= t["answer_bytes"])
             if total >= t["bytes_per_interval"] or big:
+                # the evidence counts what its filter shows: queries and answers with fragments
+                qf, qp, _ = tallies["queries"][client]
+                af, ap, _ = tallies["answers"].get(client, (0, 0, 0))
                 out.append(Finding(
                     "dns_tunnel", client, t["severity"],
                     f"client {client} sent {q} DNS queries ({qb} bytes) and got "
-                    f"{ab} bytes of answers with their fragments",
+                    f"{ab} bytes of answers with their fragments in one interval",
                     f"{host_filter(client)} and (port 53 or ({FRAGMENT}))",
-                    0, q, total, (client,)))
+                    qf + af, qp + ap, total, (client,)))
     r_ = p["dns_resolver"]
     if r_["enabled"] and r_["allowed"]:
         out += _unlisted(rows, lambda r: r.dport == 53, _nets(r_["allowed"]), "dns_resolver",
