@@ -32,10 +32,20 @@ def panels(c, groups, start, end):
         except sources.Unavailable as exc:
             out.append((group, False, str(exc)))
             continue
-        empty = None if sources.has_data(data) else \
-            "no data in this window: see the dashboard for the reason"
+        empty = None if sources.has_data(data) else _why_empty(c, data)
         out.append((group, True, empty))
     return out
+
+
+def _why_empty(c, data):
+    """Say why a window shows nothing: coarse archive not filled yet, or nothing ingested."""
+    step = data.get("step") or 0
+    if step > c.cfg.collector.rotate:
+        # A long window reads an archive of `step` seconds per point: a sensor that started less
+        # than one such step ago has ingested data that shows only in shorter windows.
+        return (f"nothing yet at this window's {step // 60}-minute resolution: traffic of a "
+                "sensor started recently shows in the 1h view first")
+    return "no data in this window: see the dashboard for the reason"
 
 
 @bp.get("/graphs")

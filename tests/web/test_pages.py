@@ -47,6 +47,14 @@ def test_graphs_page_says_when_a_window_has_no_data(client, readers, monkeypatch
     assert "no data in this window" in page and "<img" in page
 
 
+def test_graphs_page_says_a_coarse_window_is_not_filled_yet(client, readers, monkeypatch):
+    # a 1-day window reads the 5-minute archive: a sensor up for 2 minutes has nothing there yet
+    monkeypatch.setattr(readers, "series", lambda *a: {"step": 300, "rows": [[1, None], [2, None]]})
+    page = client.get("/graphs?period=1d").get_data(as_text=True)
+    assert "nothing yet at this window&#39;s 5-minute resolution" in page
+    assert "shows in the 1h view first" in page
+
+
 def test_graphs_page_links_every_group_and_metric(client, readers):
     page = client.get("/graphs?period=1w").get_data(as_text=True)
     for group in ("protocol", "service"):
