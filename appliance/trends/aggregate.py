@@ -78,6 +78,16 @@ def top_ports(rows, n):
     return out[:n]
 
 
+def merge_ports(entries, n):
+    """Add up port entries of the same protocol and port; return the n largest by bytes."""
+    merged = {}
+    for e in entries:
+        m = merged.setdefault((e["proto"], e["port"]), dict(e, flows=0, packets=0, bytes=0))
+        for k in ("flows", "packets", "bytes"):
+            m[k] += e[k]
+    return sorted(merged.values(), key=lambda e: (-e["bytes"], e["proto"], e["port"]))[:n]
+
+
 CONVERSATION_FORMAT = "fmt:%sa,%da,%fl,%pkt,%byt"
 
 

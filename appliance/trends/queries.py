@@ -30,12 +30,26 @@ def _breakdown(path, flt=None):
     return aggregate.protocols(nfdump.run(args + ([flt] if flt else []), TIMEOUT))
 
 
+# A flow counts for the service on its destination port when that port is below the ephemeral
+# range, else for the one on its source port (a reply): clients' ports never rank as services.
+EPHEMERAL = 32768
+SERVICE_SIDES = (("dstport", f"dst port < {EPHEMERAL}"),
+                 ("srcport", f"src port < {EPHEMERAL} and dst port >= {EPHEMERAL}"))
+
+
+def _stat(path, stat, rows, flt=None):
+    out = nfdump.run(["-r", path, "-q", "-o", "csv", "-n", str(rows), "-s", stat]
+                     + ([flt] if flt else []), TIMEOUT)
+    return (aggregate.stat_blocks(out) + [[]])[0]
+
+
 def _tops(path, n):
     # ports come split by protocol so ICMP type/code pseudo-ports can be dropped: ask for spare rows
-    out = nfdump.run(["-r", path, "-q", "-o", "csv", "-n", str(3 * n + 10),
-                      "-s", "ip/bytes", "-s", "port:p/bytes"], TIMEOUT)
-    blocks = aggregate.stat_blocks(out) + [[], []]
-    return {"hosts": aggregate.top_hosts(blocks[0], n), "ports": aggregate.top_ports(blocks[1], n)}
+    spare = 3 * n + 10
+    ports = [p for side, flt in SERVICE_SIDES
+             for p in aggregate.top_ports(_stat(path, f"{side}:p/bytes", spare, flt), spare)]
+    return {"hosts": aggregate.top_hosts(_stat(path, "ip/bytes", spare), n),
+            "ports": aggregate.merge_ports(ports, n)}
 
 
 def _conversations(path, n):

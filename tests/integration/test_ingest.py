@@ -89,6 +89,8 @@ def test_rrd_holds_the_flows_the_collector_wrote(tmp_path, real_file):
     ports = readers.top(cfg, paths, "ports", START, end, n=20)
     assert {"proto": "tcp", "port": 22} in [{"proto": r["proto"], "port": r["port"]} for r in ports]
     assert all(r["proto"] in ("tcp", "udp") for r in ports)
+    # services rank, clients' ephemeral ports do not (both directions count for the service)
+    assert all(r["port"] < 32768 for r in ports), ports
     assert readers.top(cfg, paths, "hosts", START, end)[0]["filter"].startswith("host ")
     s = readers.series(cfg, paths, "protocol", "bits", START - 600, START + 600)
     assert s["names"] == ["tcp", "udp", "icmp", "icmp6", "other"]

@@ -50,3 +50,13 @@ def test_conversations_parse_the_fixed_format(fixture_path):
 def test_other_service_filter_negates_every_service():
     f = queries.other_filter({"ssh": "proto tcp and port 22", "dns": "port 53"})
     assert f == "not ((proto tcp and port 22) or (port 53))"
+
+
+def test_merge_ports_adds_both_directions_of_a_service():
+    entries = [{"proto": "tcp", "port": 22, "flows": 1, "packets": 10, "bytes": 1000},
+               {"proto": "udp", "port": 53, "flows": 4, "packets": 4, "bytes": 400},
+               {"proto": "tcp", "port": 22, "flows": 1, "packets": 8, "bytes": 3000}]
+    assert aggregate.merge_ports(entries, 5) == [
+        {"proto": "tcp", "port": 22, "flows": 2, "packets": 18, "bytes": 4000},
+        {"proto": "udp", "port": 53, "flows": 4, "packets": 4, "bytes": 400}]
+    assert len(aggregate.merge_ports(entries, 1)) == 1
