@@ -6,6 +6,7 @@ import time
 
 from ..config.checks import bytes_of, seconds_of
 from ..query import nfdump
+from ..query.files import closed_files
 from . import orphans
 from .command import flow_dirs
 
@@ -33,6 +34,12 @@ def parse_expired(text):
     return files, size
 
 
+def young_gone(before, after, cutoff):
+    """Return names of closed_files rows in before, gone from after, that start after cutoff."""
+    kept = {name for _, name in after}
+    return [name for start, name in before if name not in kept and start.timestamp() > cutoff]
+
+
 def expire(cfg, paths, timeout=300, now=None):
     """Delete the oldest closed files beyond [collector.retention]; return what went per directory."""
     ret = cfg.collector.retention
@@ -43,12 +50,21 @@ def expire(cfg, paths, timeout=300, now=None):
             continue
         # nfexpire names time by the file names, never touches nfcapd.current.* or other files,
         # and does not descend into the exporters/ subdirectories: each gets its own pass.
+        before = closed_files(directory)
         out = nfdump.run_expire(expire_args(directory, ret.max_age, ret.max_size), timeout)
         files, size = parse_expired(out)
+        # files deleted although younger than max_age went for max_size (the storage alert);
+        # the margin covers a file's interval length and nfexpire's whole-minute age
+        after = closed_files(directory) if files else before
+        cutoff = now - seconds_of(ret.max_age) + cfg.collector.rotate + 120
+        young = young_gone(before, after, cutoff)
         if files:
-            log.info("expired %s files (%s bytes) from %s", files, size, directory)
+            log.info("expired %s files (%s bytes, %s younger than max_age) from %s",
+                     files, size, len(young), directory)
         # a killed nfcapd's current file marks a lost interval: keep it as long as the flow
         # files of its time would be kept, never while the running nfcapd owns it
         lost = orphans.remove([directory], paths.nfcapd_pid, now - seconds_of(ret.max_age))
-        done[directory] = {"files": files, "bytes": size, "lost_intervals_removed": lost}
+        done[directory] = {"files": files, "bytes": size, "young_files": len(young),
+                           "oldest_file": after[0][1] if after else None,
+                           "lost_intervals_removed": lost}
     return done

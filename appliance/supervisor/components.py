@@ -65,7 +65,8 @@ def _store_state(cfg, paths):
 
 def _expire(cfg, paths):
     from ..collector import retention
-    return retention.expire(cfg, paths)
+    from ..detect import storage  # alerts when retention deletes young files or the disk fills
+    return storage.retention_pass(cfg, paths, retention.expire)
 
 
 def collector(cfg, paths, clock=time.monotonic):
