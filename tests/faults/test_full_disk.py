@@ -1,12 +1,13 @@
 """A full disk under the store (a small tmpfs we mount and unmount): ingest keeps running,
-retention (nfexpire, as the collector runs it) frees space, every unreadable file is counted,
-nothing is corrupted, and ingest catches up.
+retention (nfexpire, as the collector runs it) frees space, a storage alert says so, every
+unreadable file is counted, nothing is corrupted, and ingest catches up.
 
 The run loop is spanflow's own Supervisor with the real ingest worker, so an exception from a
 poll is handled as `spanflow run` handles it. nfcapd on a full disk leaves empty files behind;
 the test makes those directly.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,8 @@ import threading
 
 import pytest
 
-from appliance.collector import retention
+from appliance.detect.store import AlertStore
+from appliance.supervisor import components
 from appliance.supervisor.run import Supervisor
 from appliance.trends.ingest import IngestWorker
 from faults import capture, store
@@ -52,7 +54,7 @@ def fill(path):
 def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
     source = capture.flow_file(str(tmp_path), flows=200)
     # 10 files of 21 KB: a 100 KiB size limit keeps the newest few
-    _, cfg, paths = store.make(tmp_path, data=disk / "data",
+    config, cfg, paths = store.make(tmp_path, data=disk / "data",
                                collector='retention = {max_size = "100K"}')
     good = capture.backlog(source, paths.flows, 10)
     worker = IngestWorker(cfg, paths)
@@ -72,8 +74,12 @@ def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
         wait_until(lambda: snap()["updated"] != before, 10, what="the loop to go on")
         assert loop.is_alive()
         assert shutil.disk_usage(disk).free < 65536
-        expired = retention.expire(cfg, paths)[paths.flows]  # the collector's periodic chore
+        done = components._expire(cfg, paths)  # the collector's periodic chore, as it runs it
+        expired = done[paths.flows]
         assert expired["files"] >= 5 and shutil.disk_usage(disk).free > 100_000
+        # the disk was full, and max_size deleted files far younger than max_age (90d)
+        assert expired["young_files"] == expired["files"]
+        assert done["storage"] == {"alerts": 2, "deduplicated": 0}, done
         st = wait_until(lambda: (lambda s: s["pending"] == 0 and s)(snap()["ingest"]), 60,
                         what="ingest to catch up after the disk had space again")
     finally:
@@ -84,3 +90,17 @@ def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
     assert len(os.listdir(paths.quarantine)) == 3  # every quarantined file is counted
     store.intact(paths)
     assert store.rrd_totals(cfg, paths, *capture.window(good)) == want
+    alerts = AlertStore(paths.database)
+    try:
+        stored = {a["key"]: a for a in alerts.list()}
+    finally:
+        alerts.close()
+    assert {k: (a["rule"], a["severity"]) for k, a in stored.items()} == {
+        "disk_full": ("storage", "high"), "max_size": ("storage", "medium")}
+    assert "add disk" in stored["disk_full"]["summary"]
+    assert f"size retention deleted {expired['files']} flow files" in stored["max_size"]["summary"]
+    cli = subprocess.run(["/usr/bin/python3", "-m", "appliance.cli.main", "alerts", "--json",
+                          "--config", config], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert sorted((a["rule"], a["key"], a["id"]) for a in json.loads(cli.stdout)) == sorted(
+        ("storage", k, a["id"]) for k, a in stored.items())
