@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ PY = "/usr/bin/python3"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASE_CONFIG = os.path.join(REPO, "lab", "configs", "sensor.toml")
 RULES = os.path.join(REPO, "configs", "rules.d")
+LAB_RULES = os.path.join(REPO, "lab", "configs", "rules.d")
 
 
 def appliance_has(command):
@@ -41,10 +43,21 @@ def write_run_config(run_dir, data_dir):
     path = os.path.join(run_dir, "run.toml")
     lines = ["[storage]", f'dir = "{data_dir}"', f'runtime_dir = "{run_dir}/sensor"']
     if os.path.isdir(RULES):
-        lines += ["", "[detect]", f'rules_dir = "{RULES}"']
+        lines += ["", "[detect]", f'rules_dir = "{run_rules(run_dir)}"']
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return [BASE_CONFIG, path]
+
+
+def run_rules(run_dir):
+    """Copy the shipped rules, then the lab's overrides (read last), into the run's rules folder."""
+    folder = os.path.join(run_dir, "rules.d")
+    os.makedirs(folder, exist_ok=True)
+    for source in (RULES, LAB_RULES):
+        for name in sorted(os.listdir(source)):
+            if name.endswith(".toml"):
+                shutil.copy(os.path.join(source, name), folder)
+    return folder
 
 
 class Sensor:

@@ -21,7 +21,7 @@ KINDS = {
     "ssh": "ssh:sessions", "telnet-server": "telnet:serve",
     "telnet-login": "scenarios:telnet_login", "dns-tunnel": "scenarios:dns_tunnel",
     "port-scan": "scenarios:port_scan", "host-sweep": "scenarios:host_sweep",
-    "volume-spike": "scenarios:volume_spike", "ssh-guessing": "scenarios:ssh_guessing",
+    "volume-spike": "spike:volume_spike", "ssh-guessing": "scenarios:ssh_guessing",
 }
 
 

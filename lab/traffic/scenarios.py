@@ -2,7 +2,6 @@
 
 import base64
 import os
-import socket
 import subprocess
 import time
 
@@ -15,7 +14,6 @@ from .catalog import SCENARIOS  # noqa: F401  (re-exported for callers)
 from .ssh import CLIENT_OPTS
 
 SCAN_PORTS = range(1, 301)
-SPIKE_PORT, SPIKE_PACKETS, SPIKE_PAYLOAD = 5001, 3000, 1200
 GUESSES = 25
 
 
@@ -74,35 +72,6 @@ def host_sweep(ctx):
     sendp(pkts, iface=ctx.iface, verbose=False)
     for pkt in pkts:
         ctx.ledger.packet("host-sweep", pkt)
-
-
-def volume_spike(ctx):
-    """Blast the server's port SPIKE_PORT with full-size UDP datagrams for a few seconds."""
-    ctx.ready.set()
-    server = (ctx.peers["srv"][0], SPIKE_PORT)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((ctx.ip, 0))
-    payload = ctx.rng.randbytes(SPIKE_PAYLOAD)
-    unrecorded = 0
-    try:
-        for n in range(SPIKE_PACKETS):
-            if not ctx.running():
-                break
-            sock.sendto(payload, server)
-            unrecorded += 1
-            if unrecorded == 100:
-                _record_spike(ctx, sock, server, unrecorded)
-                unrecorded = 0
-                ctx.pause(0.05)  # paced so the switch and sensor see a burst, not a drop-fest
-    finally:
-        _record_spike(ctx, sock, server, unrecorded)
-        sock.close()
-
-
-def _record_spike(ctx, sock, server, packets):
-    if packets:
-        ctx.ledger.flow("volume-spike", 17, ctx.ip, sock.getsockname()[1], *server,
-                        packets * (28 + SPIKE_PAYLOAD), packets=packets)
 
 
 def ssh_guessing(ctx):

@@ -15,9 +15,23 @@ def test_alert_must_name_the_scenario_host():
     assert rows == [("port-scan", "port_scan", 1, "ok")] and unexpected == []
 
 
-def test_volume_is_shown_but_not_required():
+def test_volume_is_required_of_the_spiking_host():
     rows, _ = alerts.compare(["volume-spike"], [])
-    assert rows[0][3] == "not yet (needs a baseline)"
+    assert rows == [("volume-spike", "volume", 0, "MISSING")]
+    rows, unexpected = alerts.compare(["volume-spike"], [alert("volume", ["10.0.0.11"])])
+    assert rows == [("volume-spike", "volume", 1, "ok")] and unexpected == []
+
+
+def test_spike_seen_from_the_server_or_port_is_explained_not_counted():
+    seen = [{"id": 1, "rule": "volume", "key": "host_bytes:10.0.0.10", "hosts": ["10.0.0.10"],
+             "summary": "s"},
+            {"id": 2, "rule": "volume", "key": "port_bytes:5001/17", "hosts": [], "summary": "s"},
+            {"id": 3, "rule": "volume", "key": "port_bytes:22/6", "hosts": [], "summary": "s"}]
+    rows, unexpected = alerts.compare(["volume-spike"], seen)
+    assert rows == [("volume-spike", "volume", 0, "MISSING")]
+    assert [a["id"] for a in unexpected] == [3]
+    # without the scenario in the run, the same alerts are unexplained
+    assert len(alerts.compare([], seen)[1]) == 3
 
 
 def test_render_lists_unexpected_alerts():
