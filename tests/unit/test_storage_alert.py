@@ -115,3 +115,15 @@ def test_full_disk_alerts_even_when_retention_fails(setup, monkeypatch):
     [a] = alerts(paths)
     assert (a["key"], a["severity"]) == ("disk_full", "high")
     assert a["summary"].startswith("a write failed with no space left")
+
+
+def test_storage_alert_shows_on_the_page_and_api(setup, monkeypatch):
+    from appliance.web.app import create_app
+    cfg, paths = setup()
+    monkeypatch.setattr(storage, "usage", lambda path: (4096, 40 * MiB))
+    storage.retention_pass(cfg, paths, lambda cfg, paths: {})
+    client = create_app(cfg, paths, {"TESTING": True}).test_client()
+    [a] = client.get("/api/alerts").get_json()
+    assert (a["rule"], a["key"], a["severity"]) == ("storage", "disk_full", "high")
+    page = client.get(f"/alerts/{a['id']}")
+    assert page.status_code == 200 and b"add disk" in page.data
