@@ -132,3 +132,43 @@ def test_train_gives_the_mininet_cli_and_cleans_up(first_run):
     result = LabResult(done)
     assert leftovers(result.closed_state()) == []
     result.remove()
+
+
+def test_no_alert_beyond_the_scenarios(first_run):
+    assert "unexpected alert:" not in first_run.out, first_run.out
+
+
+def test_volume_alert_in_cli_api_and_page(first_run, tmp_path):
+    import json
+    import select
+    import socket
+    import urllib.request
+    ws1 = "10.0.0.11"
+    with socket.socket() as probe:  # the config refuses port 0: take a free one from the kernel
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    override = tmp_path / "web.toml"
+    override.write_text(f'[web]\nlisten = "127.0.0.1:{port}"\n')
+    configs = []
+    for path in (os.path.join(ROOT, "lab", "configs", "sensor.toml"),
+                 os.path.join(first_run.run_dir, "run.toml"), str(override)):
+        configs += ["--config", path]
+    done = subprocess.run(["/usr/bin/python3", "-m", "appliance", "alerts", "--json", *configs],
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60)
+    cli = [a for a in json.loads(done.stdout) if a["rule"] == "volume" and ws1 in a["hosts"]]
+    assert cli, done.stdout + done.stderr
+    web = subprocess.Popen(["/usr/bin/python3", "-m", "appliance", "web", *configs], cwd=ROOT,
+                           env=ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        ready, _, _ = select.select([web.stdout], [], [], 30)
+        line = web.stdout.readline().strip() if ready else ""
+        assert line.startswith("serving on "), line
+        url = line[len("serving on "):].rstrip("/")
+        with urllib.request.urlopen(f"{url}/api/alerts", timeout=10) as r:
+            api = [a for a in json.load(r) if a["rule"] == "volume" and ws1 in a["hosts"]]
+        assert [a["id"] for a in api] == [a["id"] for a in cli]
+        with urllib.request.urlopen(f"{url}/alerts/{api[0]['id']}", timeout=10) as r:
+            assert api[0]["key"] in r.read().decode()
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
