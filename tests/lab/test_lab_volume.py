@@ -25,7 +25,7 @@ def test_run_rules_are_the_shipped_ones_with_the_lab_volume_read_last(tmp_path):
     settings = rules.load(folder)  # strict: an unknown key or a wrong type fails here
     shipped = rules.load(sensor.RULES)
     volume = settings["volume"]
-    assert volume["learn_intervals"] == 3 and volume["floor_bytes"] == 5_000_000
+    assert volume["learn_intervals"] == 3 and volume["floor_bytes"] == 6_000_000
     # the spike crosses the floor with room for drops; the port scan and sweep stay under flows'
     assert spike.SPIKE_PACKETS * (28 + spike.SPIKE_PAYLOAD) > 1.5 * volume["floor_bytes"]
     assert volume["floor_flows"] > 300
