@@ -6,7 +6,6 @@ Both sides run on the same file in the same run; the median of --runs is compare
 """
 
 import argparse
-import glob
 import os
 import shutil
 import statistics
@@ -35,7 +34,7 @@ def main():
     from appliance.detect.engine import Detector
     from appliance.paths import Paths
     from appliance.trends.ingest import Interval
-    from bench.ingest import collect, write_pcap
+    from bench.ingest import big_flow_file
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--flows", type=int, default=1_000_000)
@@ -43,17 +42,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="spanflow-bench-detect-")
-    src = os.path.join(work, "src")
-    files = sorted(glob.glob(os.path.join(src, "nfcapd.2*")))
-    if not files:
-        pcap = os.path.join(work, "big.pcap")
-        write_pcap(pcap, args.flows)
-        files = collect(pcap, src, timeout=900)
-        os.unlink(pcap)
-    flowfile = files[-1]
+    flowfile, nflows = big_flow_file(work, args.flows, timeout=900)
     env = {"TZ": "UTC", "PATH": "/usr/bin:/bin"}
-    info = subprocess.run(["nfdump", "-r", flowfile, "-I"], env=env, capture_output=True, text=True)
-    nflows = next(line.split()[1] for line in info.stdout.splitlines() if line.startswith("Flows:"))
     bare_s = _median(lambda: subprocess.run(["nfdump", "-r", flowfile, "-s", "srcip/flows"], env=env,
                                             stdout=subprocess.DEVNULL, check=True), args.runs)
     data = tempfile.mkdtemp(prefix="spanflow-bench-detect-data-")

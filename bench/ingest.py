@@ -87,6 +87,20 @@ def _time(fn):
     return time.perf_counter() - t0, result
 
 
+def big_flow_file(work, flows, timeout):
+    """Return (path, flow count) of a real flow file of about `flows` flows, kept in work/src."""
+    src = os.path.join(work, "src")
+    files = sorted(glob.glob(os.path.join(src, "nfcapd.2*")))
+    if not files:
+        pcap = os.path.join(work, "big.pcap")
+        write_pcap(pcap, flows)
+        files = collect(pcap, src, timeout=timeout)
+        os.unlink(pcap)
+    info = subprocess.run(["nfdump", "-r", files[-1], "-I"], env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True)
+    return files[-1], next(ln.split()[1] for ln in info.stdout.splitlines() if ln.startswith("Flows:"))
+
+
 def main():
     from appliance.config.schema import Config, Storage
     from appliance.paths import Paths
@@ -97,17 +111,8 @@ def main():
     ap.add_argument("--keep", help="reuse/keep the flow file in this folder")
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="spanflow-bench-")
-    src = os.path.join(work, "src")
-    files = sorted(glob.glob(os.path.join(src, "nfcapd.2*")))
-    if not files:
-        pcap = os.path.join(work, "big.pcap")
-        write_pcap(pcap, args.flows)
-        files = collect(pcap, src, timeout=600)
-        os.unlink(pcap)
-    flowfile = files[-1]
+    flowfile, nflows = big_flow_file(work, args.flows, timeout=600)
     env = {"TZ": "UTC", "PATH": "/usr/bin:/bin"}
-    info = subprocess.run(["nfdump", "-r", flowfile, "-I"], env=env, capture_output=True, text=True)
-    nflows = next(l.split()[1] for l in info.stdout.splitlines() if l.startswith("Flows:"))
     dump_s, _ = _time(lambda: subprocess.run(["nfdump", "-r", flowfile, "-o", "csv"], env=env,
                                              stdout=subprocess.DEVNULL, check=True))
     data = tempfile.mkdtemp(prefix="spanflow-bench-data-")
