@@ -4,9 +4,9 @@ import logging
 import os
 import time
 
-from ..collector import buffer, command as collector_command
+from ..collector import buffer, command as collector_command, retention, store
 from ..config.checks import bytes_of
-from ..detect import engine as detect_engine
+from ..detect import engine as detect_engine, storage
 from ..mirror import counters, helper
 from ..probe import command as probe_command, control
 from ..trends.ingest import IngestWorker
@@ -58,14 +58,8 @@ def _remove_stale(path):
         pass
 
 
-def _store_state(cfg, paths):
-    from ..collector import store  # imported late: a failure shows in status, not at start
-    return store.store_state(cfg, paths)
-
-
 def _expire(cfg, paths):
-    from ..collector import retention
-    from ..detect import storage  # alerts when retention deletes young files or the disk fills
+    # storage alerts when retention deletes data younger than max_age or the disk is nearly full
     return storage.retention_pass(cfg, paths, retention.expire)
 
 
@@ -79,7 +73,7 @@ def collector(cfg, paths, clock=time.monotonic):
 
     return Child("collector", lambda: collector_command.nfcapd_command(cfg, paths), clock=clock,
                  prepare=prepare, periodic=[
-                     Periodic("store", STORE_STATE_EVERY, lambda: _store_state(cfg, paths)),
+                     Periodic("store", STORE_STATE_EVERY, lambda: store.store_state(cfg, paths)),
                      Periodic("retention", RETENTION_EVERY,
                               lambda: _expire(cfg, paths))])
 
