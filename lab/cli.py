@@ -26,6 +26,8 @@ def parser():
                        help=f"suspicious traffic to add (repeatable): {', '.join(SCENARIOS)}, or all")
         p.add_argument("--duration", type=float, help="seconds of traffic (default: until Ctrl-C)")
         p.add_argument("--web", action="store_true", help="serve the web page on 127.0.0.1")
+        p.add_argument("--web-listen", metavar="127.0.0.1:PORT",
+                       help="where --web serves the page (default: the lab config's, 127.0.0.1:8080)")
         p.add_argument("--seed", type=int, default=1, help="traffic seed (same seed, same traffic)")
     p = sub.add_parser("check", help="score exercise answers against a run's stored flows")
     p.add_argument("answers", help="the answers file (TOML, see lab/exercises/)")
@@ -44,7 +46,7 @@ def cmd_run(args, train=False):
     from .preflight import preflight
     from .run import Run, say
     scenarios = scenarios_of(args)
-    web_listen = config.load([BASE_CONFIG]).web.listen if args.web else None
+    web_listen = (args.web_listen or config.load([BASE_CONFIG]).web.listen) if args.web else None
     preflight(args.switch, scenarios, web_listen)
     state.clean_leftovers()
     run = Run(args.switch, scenarios, args.seed)
@@ -54,7 +56,7 @@ def cmd_run(args, train=False):
     try:
         run.start()
         if args.web:
-            url = run.start_web()
+            url = run.start_web(web_listen)
             if url:
                 say(f"web page: {url}")
         for line in run.where_to_look():

@@ -4,6 +4,8 @@ import os
 import shutil
 import socket
 
+from appliance.config.checks import split_host_port
+
 from .errors import LabError
 from .traffic.catalog import SCENARIOS
 
@@ -47,7 +49,11 @@ def preflight(switch, scenarios, web_listen=None):
     except ImportError:
         raise LabError("scapy is missing: apt-get install python3-scapy") from None
     if web_listen:
-        host, port = web_listen.rsplit(":", 1)
+        try:
+            host, port = split_host_port(web_listen)
+        except ValueError:
+            raise LabError(f"bad web address {web_listen!r}: give ADDR:PORT such as "
+                           "127.0.0.1:8081") from None
         with socket.socket() as s:
             # SO_REUSEADDR as the web server sets it: only a listening socket is a conflict.
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -74,9 +74,9 @@ class Run:
         wait_for(lambda: srv.cmd("ss -Htln 'sport = :22'").strip(), 10, "sshd to listen")
         say("services up: sshd, DNS and telnet on srv, SSDP devices on prn and iot")
 
-    def start_web(self):
-        """Start `spanflow web` in the root namespace on the config's listen address."""
-        argv = [PY, "-m", "appliance", "web"]
+    def start_web(self, listen=None):
+        """Start `spanflow web` in the root namespace on listen (default: the config's address)."""
+        argv = [PY, "-m", "appliance", "web", *(["--listen", listen] if listen else [])]
         for path in self.configs:
             argv += ["--config", path]
         self.web = subprocess.Popen(argv, cwd=REPO, env=child_env(), stdout=subprocess.PIPE,

@@ -19,6 +19,7 @@ def runs():
     (["run", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
     (["run", "--switch", "hub"], "unknown switch 'hub'"),
     (["train", "--scenario", "telnet", "--scenario", "nope"], "unknown scenario 'nope'"),
+    (["run", "--web", "--web-listen", "localhost"], "bad web address 'localhost'"),
 ])
 def test_unknown_names_one_line_nothing_created(args, words):
     before = runs()
