@@ -48,9 +48,9 @@ def test_management_interface_refused_unless_allowed(state, words):
 
 
 def test_missing_interface_lists_existing_ones():
-    err = mp.missing("eth9", ["lo", "eth1", "eth0"])
-    assert str(err) == ("mirror interface 'eth9' does not exist; existing interfaces: "
-                        "eth0, eth1, lo (set [mirror] interface)")
+    err = mp.missing("enp9s0", ["lo", "enp2s0", "enp1s0"])
+    assert str(err) == ("mirror interface 'enp9s0' does not exist; existing interfaces: "
+                        "enp1s0, enp2s0, lo (set [mirror] interface)")
 
 
 def test_merge_keeps_the_oldest_before_values():
