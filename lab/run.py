@@ -63,7 +63,7 @@ class Run:
                  .startswith("softflowd"), 30, f"the probe to answer (see {logfile})")
         wait_for(self.sensor.closed_files, 4 * self.sensor.cfg.collector.rotate + 10,
                  f"the collector's first flow file (see {logfile})")
-        say(f"sensor up in host 'sensor' ({self.sensor.mode}), flows in {self.sensor.flows_dir}")
+        say(f"sensor up in host 'sensor' (spanflow run), flows in {self.sensor.flows_dir}")
         srv = net.get("srv")
         self.sshd = srv.popen(ssh.prepare(self.run_dir, srv.IP()), stdout=subprocess.DEVNULL,
                               stderr=open(os.path.join(self.run_dir, "sshd.log"), "ab"))

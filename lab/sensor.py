@@ -62,7 +62,6 @@ class Sensor:
         self.cfg = config.load(configs)
         self.paths = Paths.of(self.cfg)
         self.procs = []
-        self.mode = None
 
     @property
     def flows_dir(self):
@@ -73,13 +72,12 @@ class Sensor:
         os.makedirs(self.paths.flows, exist_ok=True)
         os.makedirs(self.paths.runtime, exist_ok=True)
         logfile = open(os.path.join(self.paths.runtime, "sensor.log"), "ab")
-        self.mode = "spanflow run"
         argv = [PY, "-m", "appliance", "run"]
         for path in self.configs:
             argv += ["--config", path]
         self.procs.append(self.host.popen(argv, cwd=REPO, env=child_env(),
                                           stdout=logfile, stderr=subprocess.STDOUT))
-        log.info("sensor started (%s)", self.mode)
+        log.info("sensor started (spanflow run)")
 
     def alive(self):
         """Tell whether every sensor process still runs."""
