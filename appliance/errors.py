@@ -35,6 +35,12 @@ class FilterError(SpanflowError):
     exit_code = 2
 
 
+class WindowError(SpanflowError):
+    """A time window lies outside the years the tools can read."""
+
+    exit_code = 2
+
+
 def require_root(what):
     """Raise a clear error unless running as root."""
     if os.geteuid() != 0:

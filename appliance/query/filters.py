@@ -16,6 +16,14 @@ def normalize(text):
                           "'proto tcp and port 22'")
     if len(text) > MAX_LENGTH or "\x00" in text:
         raise FilterError(f"filter is too long or has a NUL byte (at most {MAX_LENGTH} characters)")
+    # nfdump 1.7.1's lexer silently drops some bytes outside ASCII ("é port 22" and "port 22 é"
+    # both run as "port 22", measured) and has no quoted strings: refuse them all, name the first.
+    odd = next((ch for ch in text if not (ch.isascii() and (ch.isprintable() or ch in "\t\n"))),
+               None)
+    if odd is not None:
+        raise FilterError(f"filter has the character {odd!r} (U+{ord(odd):04X}) at position "
+                          f"{text.index(odd) + 1}: nfdump filters are plain ASCII, such as "
+                          "'proto tcp and port 22'")
     return text
 
 

@@ -4,8 +4,13 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from ..errors import WindowError
 from . import files as flowfiles
 from . import filters, lines, records
+
+# nfdump 1.7.1 prints "Year out of range" and exits 0 having ignored -t outside these years
+# (pitfalls.md): a window outside them is refused, never silently widened to everything.
+NFDUMP_YEARS = (1970, 2038)
 
 
 @dataclass
@@ -28,7 +33,11 @@ def window_args(since, until):
     if since is None and until is None:
         return []
     since = since or datetime(1970, 1, 2, tzinfo=timezone.utc)
-    until = until or datetime.now(timezone.utc) + timedelta(days=3650)
+    until = until or datetime(2037, 12, 31, tzinfo=timezone.utc)
+    for dt in (since, until):
+        if not NFDUMP_YEARS[0] <= dt.astimezone(timezone.utc).year <= NFDUMP_YEARS[1]:
+            raise WindowError(f"{dt.isoformat()} is outside the years {NFDUMP_YEARS[0]} to "
+                              f"{NFDUMP_YEARS[1]} that nfdump can search")
     return ["-t", f"{_stamp(since)}-{_stamp(until, up=True)}"]
 
 

@@ -24,6 +24,15 @@ ARCHIVES = ((60, 2 * 86400), (300, 14 * 86400), (3600, 93 * 86400), (86400, 732 
 FINE_SPAN = 6 * 3600  # extra step-resolution archive when the step is under a minute (lab, tests)
 HW_GROUP = "total"  # Holt-Winters prediction lives on the main total series only
 _TZ_LOCK = threading.Lock()
+# python3-rrdtool 1.7.2 aborts the whole process in glibc on a fetch before about 1980, and reads
+# a negative start as "now minus" (pitfalls.md): refuse such windows before the binding.
+EARLIEST = 315532800  # 1980-01-01 UTC
+
+
+def _check_window(path, start, end):
+    if not EARLIEST <= int(start) < int(end):
+        raise ToolError(f"cannot read {path} from {int(start)} to {int(end)}: the window must "
+                        "start after 1980-01-01 and end after it starts")
 
 
 class LayoutError(SpanflowError):
@@ -129,6 +138,7 @@ def update(path, when, values):
 
 def fetch(path, start, end, points=800, cf="AVERAGE"):
     """Return ((start, end, step), ds names, rows) of a CF at about `points` rows."""
+    _check_window(path, start, end)
     res = max(1, int((end - start) // points))
     try:
         return rrdtool.fetch(path, cf, "-s", str(int(start)), "-e", str(int(end)),
@@ -140,6 +150,7 @@ def fetch(path, start, end, points=800, cf="AVERAGE"):
 
 def graph(path, lines, start, end, title, vlabel, width, height, tz, rules=()):
     """Render a stacked PNG; lines are (ds, legend, colour, scale), rules (epoch, colour, legend)."""
+    _check_window(path, start, end)
     args = ["-", "--start", str(int(start)), "--end", str(int(end)), "--width", str(width),
             "--height", str(height), "--title", title, "--vertical-label", vlabel,
             "--lower-limit", "0", "--imgformat", "PNG", "--slope-mode"]

@@ -9,6 +9,7 @@ from ..detect.store import AlertStore
 from . import inputs, security, views
 
 bp = Blueprint("alerts", __name__)
+MAX_ID = 2 ** 63 - 1  # SQLite's largest integer: a larger id overflows the query, and exists nowhere
 
 
 def _store(c):
@@ -28,6 +29,13 @@ def _search_link(alert, c):
     end = datetime.fromtimestamp(alert["last_seen"] + 59, timezone.utc)
     return url_for("search.show", filter=alert["filter"], start=inputs.form_text(start, c.tz),
                    end=inputs.form_text(end, c.tz))
+
+
+def _known(alert_id):
+    """Abort with 404 for an id no alert can have (the URL converter takes any digits)."""
+    if alert_id > MAX_ID:
+        abort(404, description=f"no alert {str(alert_id)[:32]}")
+    return alert_id
 
 
 def _read(fn):
@@ -52,6 +60,7 @@ def show():
 
 @bp.get("/alerts/<int:alert_id>")
 def detail(alert_id):
+    _known(alert_id)
     c, alert = _read(lambda s: s.get(alert_id))
     if alert is None:
         abort(404, description=f"no alert {alert_id}")
@@ -64,6 +73,7 @@ def detail(alert_id):
 def ack(alert_id):
     auth = request.authorization
     by = auth.username if auth and auth.username else "web"
+    _known(alert_id)
     _c, found = _read(lambda s: s.get(alert_id) and s.acknowledge(alert_id, by) is not None)
     if not found:
         abort(404, description=f"no alert {alert_id}")

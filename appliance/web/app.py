@@ -7,14 +7,14 @@ from datetime import datetime, timezone
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import FilterError, SpanflowError
+from ..errors import FilterError, SpanflowError, WindowError
 from . import (alerts, api, auth, dashboard, graphs, inputs, metrics, search, security, sources,
                top, views)
 
 log = logging.getLogger(__name__)
 
 MAX_SEARCHES = 2  # nfdump runs at once (2 cores on the box); more are refused with 503
-STATUS = {inputs.BadInput: 400, FilterError: 400, sources.UnknownSeries: 404,
+STATUS = {inputs.BadInput: 400, FilterError: 400, WindowError: 400, sources.UnknownSeries: 404,
           sources.Busy: 503, sources.Unavailable: 503}
 
 

@@ -13,6 +13,11 @@ MAX_PARAM = 64  # longest date/number parameter accepted; the filter has its own
 DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
                 "%Y-%m-%d")
 _DATE_CHARS = re.compile(r"^[0-9T:\- ]+$")
+# python3-rrdtool aborts the whole process on a fetch before about 1980 and nfdump 1.7.1 silently
+# ignores -t outside 1970-2038 (pitfalls.md): every window must lie within both.
+EARLIEST = datetime(1980, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2038, 1, 1, tzinfo=timezone.utc)
+YEARS = f"{EARLIEST.year} to {LATEST.year - 1}"
 
 
 class BadInput(SpanflowError):
@@ -40,6 +45,8 @@ def parse_date(name, text, tz):
             local = datetime.strptime(text, fmt)
         except ValueError:
             continue
+        if not EARLIEST.year <= local.year < LATEST.year:  # before converting: it may overflow
+            raise BadInput(f"{name}: {text!r} is outside the years {YEARS} the sensor can read")
         return local.replace(tzinfo=tz).astimezone(timezone.utc)
     raise BadInput(f"{name}: {text!r} is not a date; use YYYY-MM-DD HH:MM")
 
@@ -52,6 +59,8 @@ def window(args, tz, now, default="1h", max_span=MAX_SPAN):
             else end - PERIODS[default]
         if start >= end:
             raise BadInput("start must be before end")
+        if start < EARLIEST or end > LATEST:
+            raise BadInput(f"the range must lie within the years {YEARS} the sensor can read")
         if max_span is not None and end - start > max_span:
             raise BadInput("the range is longer than 2 years: narrow it")
         return start, end, "custom"
@@ -66,7 +75,8 @@ def integer(args, name, default, lo, hi):
     text = args.get(name)
     if text is None or text == "":
         return default
-    if len(text) > MAX_PARAM or not text.isdigit():
+    # isascii: "²" and "٣" are digits to str.isdigit() but not to int()
+    if len(text) > MAX_PARAM or not (text.isascii() and text.isdigit()):
         raise BadInput(f"{name}: {text[:MAX_PARAM]!r} is not a whole number")
     value = int(text)
     if not lo <= value <= hi:

@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from ..errors import FilterError
+from ..errors import FilterError, WindowError
 from ..query import filters
 from . import inputs, views
 
@@ -51,7 +51,7 @@ def show():
             if not form["start"]:
                 form["start"] = inputs.form_text(since, c.tz)
                 form["end"] = form["end"] or inputs.form_text(until, c.tz)
-        except (FilterError, inputs.BadInput) as exc:
+        except (FilterError, WindowError, inputs.BadInput) as exc:
             error = str(exc)
     status = 400 if error else 200
     return render_template("search.html", form=form, error=error, result=result, rows=rows,

@@ -51,6 +51,11 @@ def _data(call, *args):
         raise
     except SpanflowError as exc:
         raise Unavailable(str(exc)) from None
+    except sqlite3.OperationalError as exc:
+        # the storage alert may create the database (alert_* tables) before ingest's first file
+        if "no such table" not in str(exc):
+            raise
+        raise Unavailable(f"no trend data yet ({exc}): is `spanflow run` ingesting?") from None
 
 
 def groups(cfg):
@@ -94,7 +99,7 @@ def ingest_state(cfg, paths):
     """Return the ingest cursor and lag, or {} when they cannot be read."""
     try:
         return readers().ingest_state(cfg, paths)
-    except (OSError, SpanflowError) as exc:
+    except (OSError, sqlite3.Error, SpanflowError) as exc:
         log.warning("cannot read ingest state: %s", exc)
         return {}
 

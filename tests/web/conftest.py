@@ -111,3 +111,26 @@ def fixture_path_session():
     return lambda *parts: os.path.join(root, "fixtures", *parts)
 
 
+
+
+@pytest.fixture(scope="session")
+def ingested_store(flow_store):
+    """flow_store with the real ingest run over it: RRD files and SQLite as `spanflow run` writes."""
+    from web import flowstore
+    cfg = dataclasses.replace(Config(), storage=Storage(dir=str(flow_store),
+                                                        runtime_dir=str(flow_store)))
+    if not os.path.exists(Paths.of(cfg).database):
+        state = flowstore.ingest(cfg, Paths.of(cfg))
+        assert state["files_done"] >= 1, state
+    return flow_store
+
+
+@pytest.fixture
+def real_app(ingested_store):
+    """Build an app over the ingested real store (the real trends readers); pass [web] keys."""
+    def build(**web):
+        cfg = dataclasses.replace(Config(), storage=Storage(dir=str(ingested_store),
+                                                            runtime_dir=str(ingested_store)),
+                                  web=Web(**web))
+        return create_app(cfg, Paths.of(cfg), {"TESTING": True})
+    return build
