@@ -131,7 +131,10 @@ def test_reads_the_run_loops_real_shapes(fixture_path):
     items = {i["name"]: i for i in health.assess(s, NOW, 60, "x")}
     assert items["mirror"]["facts"]["link"] == "unknown"  # lo reports no operstate
     assert items["mirror"]["level"] == "ok", items["mirror"]
-    assert items["probe"]["facts"]["packets_processed"] is not None
+    # the numbers of the captured softflowctl text, read through to the page's facts
+    assert items["probe"]["facts"]["packets_processed"] == 21
+    assert items["probe"]["facts"]["flows_exported"] == 10
+    assert items["probe"]["level"] == "ok" and items["probe"]["summary"] == "10 flows exported"
     assert items["collector"]["level"] == "ok" and items["collector"]["facts"]["files"] == 2
 
 

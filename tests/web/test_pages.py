@@ -3,9 +3,12 @@
 import pytest
 
 from appliance.probe import stats as probestats
+from support import tools
 
 from .conftest import NOW, PNG
 
+needs_tools = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                          package="softflowd nfdump")
 PAGES = ["/", "/graphs", "/top", "/search", "/api/status", "/api/groups", "/api/ingest",
          "/api/top", "/api/series/protocol/bits", "/metrics", "/graphs/protocol/bits.png"]
 
@@ -41,18 +44,36 @@ def test_graphs_page_without_trends_says_why(client, without_readers):
     assert "no trend data yet" in client.get("/").get_data(as_text=True)
 
 
-def test_graphs_page_says_when_a_window_has_no_data(client, readers, monkeypatch):
-    monkeypatch.setattr(readers, "series", lambda *a: {"rows": [[1, None], [2, None]]})
-    page = client.get("/graphs").get_data(as_text=True)
-    assert "no data in this window" in page and "<img" in page
+def _before_last_update(store, hours_from, hours_to):
+    """Return ?start=&end= for a window ending before the store's RRD files were last updated."""
+    import os
+    from datetime import datetime, timedelta, timezone
+
+    from appliance.trends import rrd
+    last = datetime.fromtimestamp(rrd.last(os.path.join(store, "rrd", "total.rrd")), timezone.utc)
+    fmt = "%Y-%m-%d %H:%M"
+    return {"start": (last - timedelta(hours=hours_from)).strftime(fmt),
+            "end": (last - timedelta(hours=hours_to)).strftime(fmt)}
 
 
-def test_graphs_page_says_a_coarse_window_is_not_filled_yet(client, readers, monkeypatch):
-    # a 1-day window reads the 5-minute archive: a sensor up for 2 minutes has nothing there yet
-    monkeypatch.setattr(readers, "series", lambda *a: {"step": 300, "rows": [[1, None], [2, None]]})
-    page = client.get("/graphs?period=1d").get_data(as_text=True)
-    assert "nothing yet at this window&#39;s 5-minute resolution" in page
-    assert "shows in the 1h view first" in page
+@needs_tools
+def test_graphs_page_says_when_a_window_has_no_data(real_app, ingested_store):
+    # the real readers on a real store: an hour before the store began, within the finest archive
+    window = _before_last_update(ingested_store, 3, 2)
+    page = real_app().test_client().get("/graphs", query_string=window)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "no data in this window" in text and "<img" in text
+
+
+@needs_tools
+def test_graphs_page_says_a_coarse_window_is_not_filled_yet(real_app, ingested_store):
+    # a day 9 days back lies beyond the 2-day 1-minute archive: the 5-minute one answers, and a
+    # store this young has nothing there
+    window = _before_last_update(ingested_store, 240, 216)
+    page = real_app().test_client().get("/graphs", query_string=window)
+    text = page.get_data(as_text=True)
+    assert "nothing yet at this window&#39;s 5-minute resolution" in text
+    assert "shows in the 1h view first" in text
 
 
 def test_graphs_page_links_every_group_and_metric(client, readers):
