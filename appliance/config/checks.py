@@ -6,6 +6,8 @@ import re
 _SIZE = re.compile(r"^(\d+)([KMGT]?)$")
 _AGE = re.compile(r"^(\d+)([smhdw])$")
 _SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_ENDPOINT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -53,6 +55,23 @@ def split_host_port(v):
     if not 0 < port < 65536:
         raise ValueError(v)
     return host, port
+
+
+def endpoints(v):
+    """A list of "host:port" (a name or an address; IPv6 in brackets)."""
+    want = 'a list of "host:port" such as ["ch1.example.org:9000", "[2001:db8::5]:9000"]'
+    if not isinstance(v, list):
+        return want
+    for item in v:
+        if not (isinstance(item, str) and _ENDPOINT.match(item)
+                and 0 < int(item.rsplit(":", 1)[1]) < 65536):
+            return want
+    return None
+
+
+def identifier(v):
+    ok = isinstance(v, str) and _IDENT.match(v)
+    return None if ok else "1-64 letters, digits and _, not starting with a digit"
 
 
 def addresses(v):

@@ -112,6 +112,22 @@ class Detect:
 
 
 @dataclass(frozen=True)
+class Fleet:
+    endpoints: list = opt(list, c.endpoints, factory=True)  # ClickHouse native ports; [] = off
+    database: str = opt("spanflow", c.identifier)
+    user: str = opt("default", c.string)
+    password: str = opt("", c.string)
+    tls: bool = opt(False, c.boolean)
+    tls_ca: str = opt("", c.string)  # CA file for tls; "" = the system's CAs
+    export: bool = opt(True, c.boolean)  # false on a hub that only reads the cluster
+    sensor: str = opt("", c.string)  # the name tagged on this sensor's rows; "" = host name
+    cluster: str = opt("spanflow", c.identifier)  # remote_servers name, for `fleet init`
+    retention: str = opt("90d", c.age)
+    batch_rows: int = opt(50000, c.int_range(100, 1_000_000))
+    timeout: int = opt(10, c.int_range(1, 600))
+
+
+@dataclass(frozen=True)
 class Log:
     level: str = opt("info", c.one_of("debug", "info", "warning", "error"))
 
@@ -125,5 +141,6 @@ class Config:
     ingest: Ingest = field(default_factory=Ingest)
     web: Web = field(default_factory=Web)
     detect: Detect = field(default_factory=Detect)
+    fleet: Fleet = field(default_factory=Fleet)
     log: Log = field(default_factory=Log)
     sources: tuple = ()  # the files this config was read from, in merge order
