@@ -10,7 +10,8 @@ from .. import __version__, config
 from ..errors import SpanflowError
 
 # Each module defines register(subparsers, parent) and the functions it binds with set_defaults(func=...).
-COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "trendscmd", "alertscmd", "webcmd")
+COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "trendscmd", "alertscmd", "webcmd",
+                   "fleetcmd")
 
 
 def _common(default):

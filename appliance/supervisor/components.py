@@ -7,6 +7,7 @@ import time
 from ..collector import buffer, command as collector_command, retention, store
 from ..config.checks import bytes_of
 from ..detect import engine as detect_engine, storage
+from ..fleet import export as fleet_export
 from ..mirror import counters, helper
 from ..probe import command as probe_command, control
 from ..trends.ingest import IngestWorker
@@ -97,4 +98,5 @@ def build(cfg, paths, clock=time.monotonic):
         ("collector", collector(cfg, paths, clock)),
         ("probe", probe(cfg, paths, clock)),
         *detect_engine.paired(IngestWorker(cfg, paths), cfg, paths),
+        *fleet_export.components(cfg, paths),
     ]

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timezone
 
+from ..fleet import health as fleet_health
 from ..probe import statsview
 
 OK, WARN, BAD = "ok", "warn", "bad"
@@ -165,6 +166,8 @@ def assess(snap, now, rotate, where):
         part = snap.get(name)
         items.append(judge(part, now, rotate) if isinstance(part, dict) else
                      _item(name, BAD, f"no {name} status", reason=f"no {name} status reported"))
+    if isinstance(snap.get("fleet"), dict):  # only on a sensor that exports to a cluster
+        items.append(fleet_health.item(snap["fleet"], rotate))
     return items
 
 

@@ -49,7 +49,7 @@ def render(snap, items, responses):
              "# TYPE spanflow_health gauge"]
     lines += [f'spanflow_health{{component="{_label(i["name"])}"}} {LEVELS[i["level"]]}'
               for i in items]
-    for part in ("mirror", "probe", "collector", "ingest", "detect"):
+    for part in ("mirror", "probe", "collector", "ingest", "detect", "fleet"):
         section = (snap or {}).get(part)
         if isinstance(section, dict):
             lines += [f"spanflow_{name} {value}" for name, value in numbers(part, section)]
