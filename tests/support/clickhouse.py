@@ -62,9 +62,9 @@ def free_port(host="127.0.0.1"):
 class Server:
     """One clickhouse-server process, started and stopped by its own PID."""
 
-    def __init__(self, folder, host, tcp, http, shards, popen=subprocess.Popen):
+    def __init__(self, folder, host, tcp, http, shards, ns=None):
         self.folder, self.host, self.tcp, self.http = folder, host, tcp, http
-        self.popen, self.proc = popen, None
+        self.ns, self.proc = ns, None
         os.makedirs(folder, exist_ok=True)
         self.config = os.path.join(folder, "config.xml")
         with open(self.config, "w") as f:
@@ -80,8 +80,11 @@ class Server:
     def start(self, timeout=60):
         """Start the server and wait until its TCP port accepts connections."""
         self.log = open(os.path.join(self.folder, "stdout.log"), "a")
-        self.proc = self.popen([SERVER, f"--config-file={self.config}"], stdout=self.log,
-                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        argv = [SERVER, f"--config-file={self.config}"]
+        popen = self.ns.popen if self.ns else lambda *a, **kw: subprocess.Popen(a, **kw)
+        # `ip netns exec` execs the server: the PID we hold is the server's own
+        self.proc = popen(*argv, stdout=self.log, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL)
         wait_until(lambda: self.ready() or self.proc.poll() is not None, timeout,
                    what=f"clickhouse-server on {self.endpoint}")
         if self.proc.poll() is not None:
@@ -91,6 +94,10 @@ class Server:
 
     def ready(self):
         """Tell whether the server answers HTTP /ping (its port is up and tables are loaded)."""
+        if self.ns:
+            done = self.ns.run(CLIENT, "--host", self.host, "--port", str(self.tcp), "-q",
+                               "SELECT 1", check=False)
+            return done.returncode == 0
         try:
             with socket.create_connection((self.host, self.http), timeout=1) as s:
                 s.sendall(b"GET /ping HTTP/1.0\r\n\r\n")
@@ -131,12 +138,15 @@ class Server:
 
 
 class Cluster:
-    """N servers, each a one-replica shard of cluster "spanflow", sharing one host address."""
+    """N servers, each a one-replica shard of cluster "spanflow", sharing one host address
+    (loopback, or an address of the namespace ns they then run in)."""
 
-    def __init__(self, folder, shards=2, host="127.0.0.1", popen=subprocess.Popen):
-        ports = [(free_port(), free_port()) for _ in range(shards)]
+    def __init__(self, folder, shards=2, host="127.0.0.1", ns=None):
+        # in a test's own namespace every port is free: only loopback ports need looking for
+        ports = ([(free_port(), free_port()) for _ in range(shards)] if ns is None else
+                 [(9000 + i, 8123 + i) for i in range(shards)])
         self.servers = [Server(os.path.join(str(folder), f"ch{i}"), host, tcp, http,
-                               [(host, t) for t, _ in ports], popen=popen)
+                               [(host, t) for t, _ in ports], ns=ns)
                         for i, (tcp, http) in enumerate(ports)]
 
     @property
