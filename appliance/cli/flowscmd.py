@@ -1,14 +1,13 @@
-"""`spanflow flows` (search stored flows with an nfdump filter) and `spanflow import` (a pcap)."""
+"""`spanflow flows`: search stored flows (the sensor's or an import store's) with an nfdump filter."""
 
 import json
 import logging
-import os
 import sys
 from datetime import datetime, timezone
 
 from .. import config
-from ..collector import replay
 from ..errors import SpanflowError
+from ..imports import store
 from ..paths import Paths
 from ..query import flows, view
 
@@ -28,25 +27,14 @@ def register(sub, common):
     p.add_argument("--store", metavar="DIR",
                    help="search a store made by `spanflow import --into DIR` (no config needed)")
     p.set_defaults(func=search, needs_config=False)
-    p = sub.add_parser("import", parents=[common],
-                       help="run a capture through the probe and collector into its own store")
-    p.add_argument("capture", metavar="CAPTURE.pcap")
-    p.add_argument("--into", metavar="DIR", help="store directory (default: CAPTURE.pcap.spanflow)")
-    p.set_defaults(func=import_capture)
-
-
-def store_paths(directory):
-    """Return the Paths of an import store: flows in DIR/flows, runtime files in DIR/run."""
-    directory = os.path.abspath(directory)
-    return Paths(directory, os.path.join(directory, "run"))
 
 
 def search(args, cfg):
     if args.store:
-        if not os.path.isdir(os.path.join(args.store, "flows")):
+        if not store.is_store(args.store):
             raise SpanflowError(f"{args.store} is not an import store (no flows/ inside): "
                                 "make one with `spanflow import CAPTURE.pcap --into DIR`")
-        paths = store_paths(args.store)
+        paths = store.paths_of(args.store)
     else:
         paths = Paths.of(cfg or config.load(args.config))
     if args.limit < 1:
@@ -74,13 +62,3 @@ def search(args, cfg):
               file=sys.stderr)
     return 0
 
-
-def import_capture(args, cfg):
-    into = args.into or args.capture + ".spanflow"
-    paths = store_paths(into)
-    counts = replay.import_capture(cfg, paths, args.capture)
-    n = len(os.listdir(paths.flows))
-    print(f"imported {args.capture} into {paths.flows}: {counts['stored']} flows stored of "
-          f"{counts['exported']} exported, {n} file(s); search it with:\n"
-          f"  spanflow flows --store {into} 'proto tcp'")
-    return 0

@@ -10,8 +10,8 @@ from .. import __version__, config
 from ..errors import SpanflowError
 
 # Each module defines register(subparsers, parent) and the functions it binds with set_defaults(func=...).
-COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "trendscmd", "alertscmd", "webcmd",
-                   "fleetcmd")
+COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "importcmd", "trendscmd",
+                   "alertscmd", "webcmd", "fleetcmd")
 
 
 def _common(default):
@@ -47,7 +47,9 @@ def setup_logging(level, verbose):
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        cfg = config.load(args.config) if getattr(args, "needs_config", True) else None
+        needs = getattr(args, "needs_config", True)
+        needs = needs(args) if callable(needs) else needs
+        cfg = config.load(args.config) if needs else None
         setup_logging(cfg.log.level if cfg else "info", args.verbose)
         return args.func(args, cfg) or 0
     except SpanflowError as exc:

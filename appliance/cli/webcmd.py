@@ -2,6 +2,7 @@
 
 import logging
 
+from ..imports import store
 from ..paths import Paths
 
 log = logging.getLogger(__name__)
@@ -12,7 +13,9 @@ def register(sub, common):
     p.add_argument("--listen", metavar="ADDR:PORT",
                    help="override [web] listen; port 0 picks a free port")
     p.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
-    p.set_defaults(func=serve)
+    p.add_argument("--store", metavar="DIR",
+                   help="serve a store made by `spanflow import --into DIR` (no config needed)")
+    p.set_defaults(func=serve, needs_config=lambda args: not args.store)
 
 
 def serve(args, cfg):
@@ -23,9 +26,14 @@ def serve(args, cfg):
     from ..web import security
     from ..web.app import create_app
 
+    extra, paths = {}, None
+    if args.store:
+        cfg, paths, end = store.view(args.store)
+        extra["CLOCK"] = lambda: end  # the page opens on the capture's own last hour
     host, port = security.parse_listen(args.listen or cfg.web.listen)
     security.check_bind(host, cfg.web.password_hash)
-    app = create_app(cfg, Paths.of(cfg), {"AUTH_REQUIRED": not security.is_loopback(host)})
+    app = create_app(cfg, paths or Paths.of(cfg),
+                     {"AUTH_REQUIRED": not security.is_loopback(host), **extra})
     server = waitress.create_server(app, host=host, port=port, threads=args.threads,
                                     ident="spanflow")
     shown = f"[{host}]" if ":" in host else host
