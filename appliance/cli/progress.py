@@ -4,7 +4,7 @@ import time
 
 
 def _clock(seconds):
-    seconds = int(seconds)
+    seconds = int(round(seconds))
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 

@@ -76,3 +76,22 @@ def per_minute(frames=None):
         p, b = out.get(m, (0, 0))
         out[m] = (p + 1, b + len(frame) - len(ETH))
     return out
+
+
+def _block(kind, body):
+    body += bytes(-len(body) % 4)
+    length = 12 + len(body)
+    return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
+
+
+def write_pcapng(path, frames=None, nanoseconds=False):
+    """Write frames as pcapng (section, one Ethernet interface, enhanced packet blocks)."""
+    unit = 1e9 if nanoseconds else 1e6
+    options = struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0) if nanoseconds else b""
+    with open(path, "wb") as f:
+        f.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        f.write(_block(1, struct.pack("<HHI", 1, 0, 65535) + options))
+        for t, frame in frames or packets():
+            stamp = int(round(t * unit))
+            f.write(_block(6, struct.pack("<IIIII", 0, stamp >> 32, stamp & 0xFFFFFFFF,
+                                          len(frame), len(frame)) + frame))
