@@ -64,4 +64,6 @@ def render(rows, unexpected):
     lines = [f"{'scenario':14}{'expected alert':16}{'raised':8}result"]
     lines += [f"{n:14}{r:16}{c:<8}{v}" for n, r, c, v in rows]
     lines += [f"unexpected alert: {a['rule']} {a['key']} ({a['summary'][:80]})" for a in unexpected]
+    # always said, so a reader (and a test) can tell "none" from "not reported"
+    lines.append(f"unexpected alerts: {len(unexpected)}")
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """`spanflow-lab run|train|check`: the lab's command line."""
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -13,25 +14,48 @@ from .sensor import BASE_CONFIG
 from .traffic.catalog import SCENARIOS
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2), like every other refusal of ours."""
+
+    def error(self, message):
+        self.exit(2, f"spanflow-lab: {message} (see {self.prog} --help)\n")
+
+
+def seconds(text):
+    """Return a positive number of seconds, or refuse it as a usage error."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 10 ** 7:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
 def parser():
-    top = argparse.ArgumentParser(prog="spanflow-lab",
-                                  description="A Mininet office with a SPAN port feeding spanflow.")
+    top = Parser(prog="spanflow-lab",
+                 description="A Mininet office with a SPAN port feeding spanflow.")
     top.add_argument("-v", "--verbose", action="store_true")
-    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                             parser_class=Parser)
     for name, text in (("run", "run the lab, then report sent vs stored"),
                        ("train", "run the lab with the Mininet CLI and the exercises")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--switch", default="lxbr", help="lxbr (Linux bridge, default) or ovs")
         p.add_argument("--scenario", action="append", default=[], metavar="NAME",
                        help=f"suspicious traffic to add (repeatable): {', '.join(SCENARIOS)}, or all")
-        p.add_argument("--duration", type=float, help="seconds of traffic (default: until Ctrl-C)")
+        p.add_argument("--duration", type=seconds,
+                       help="seconds of traffic (default: until Ctrl-C; train: until the CLI ends)")
         p.add_argument("--web", action="store_true", help="serve the web page on 127.0.0.1")
         p.add_argument("--web-listen", metavar="127.0.0.1:PORT",
                        help="where --web serves the page (default: the lab config's, 127.0.0.1:8080)")
         p.add_argument("--seed", type=int, default=1, help="traffic seed (same seed, same traffic)")
+        p.add_argument("--json", action="store_true",
+                       help="print the report as JSON on stdout (progress goes to stderr)")
     p = sub.add_parser("check", help="score exercise answers against a run's stored flows")
     p.add_argument("answers", help="the answers file (TOML, see lab/exercises/)")
-    p.add_argument("--run", help="run id (default: the latest)")
+    p.add_argument("--run", help="run id, or latest (the default)")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
     return top
 
 
@@ -44,7 +68,9 @@ def scenarios_of(args):
 
 def cmd_run(args, train=False):
     from .preflight import preflight
-    from .run import Run, say
+    from .run import PROGRESS, Run, say
+    if args.json:
+        PROGRESS["stream"] = sys.stderr
     scenarios = scenarios_of(args)
     web_listen = (args.web_listen or config.load([BASE_CONFIG]).web.listen) if args.web else None
     preflight(args.switch, scenarios, web_listen)
@@ -61,25 +87,25 @@ def cmd_run(args, train=False):
                 say(f"web page: {url}")
         for line in run.where_to_look():
             say(line)
-        if train:
-            from .training import train as train_session
-            try:
-                train_session(run)
-            except KeyboardInterrupt:
-                say("interrupted: reporting what was sent so far")
-        else:
-            try:
+        try:
+            if train:
+                from .training import train as train_session
+                train_session(run, args.duration)
+            else:
                 run.traffic(args.duration)
-            except KeyboardInterrupt:
-                say("interrupted: reporting what was sent so far")
+        except KeyboardInterrupt:
+            say("interrupted: reporting what was sent so far")
         run.settle()
-        text, bad, missing = run.compare()
-        print(text, flush=True)
-        say("all traffic stored as sent" if not bad else
-            f"MISMATCH between sent and stored traffic: {', '.join(bad)}")
-        if missing:
-            say(f"MISSING alerts: {', '.join(missing)}")
-        ok = not bad and not missing
+        outcome = run.compare()
+        if args.json:
+            print(json.dumps(run.as_json(outcome), indent=1, default=str), flush=True)
+        else:
+            print(run.render(outcome), flush=True)
+        say("all traffic stored as sent" if not outcome["mismatch"] else
+            f"MISMATCH between sent and stored traffic: {', '.join(outcome['mismatch'])}")
+        if outcome["missing"]:
+            say(f"MISSING alerts: {', '.join(outcome['missing'])}")
+        ok = not outcome["mismatch"] and not outcome["missing"]
         for line in run.where_to_look():
             say(line)
     finally:
@@ -89,7 +115,7 @@ def cmd_run(args, train=False):
 
 def cmd_check(args):
     from .exercises_check import check
-    return check(args.answers, args.run)
+    return check(args.answers, args.run, as_json=args.json)
 
 
 def main(argv=None):

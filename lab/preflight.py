@@ -6,7 +6,7 @@ import socket
 
 from appliance.config.checks import split_host_port
 
-from .errors import LabError
+from .errors import LabError, UsageError
 from .traffic.catalog import SCENARIOS
 
 SWITCHES = ("lxbr", "ovs")
@@ -16,7 +16,7 @@ OVS_CTL = "/usr/share/openvswitch/scripts/ovs-ctl"
 def check_switch_name(kind):
     """Raise LabError unless the switch kind is known."""
     if kind not in SWITCHES:
-        raise LabError(f"unknown switch {kind!r}; choose one of: {', '.join(SWITCHES)}")
+        raise UsageError(f"unknown switch {kind!r}; choose one of: {', '.join(SWITCHES)}")
 
 
 def _have(tool):
@@ -35,7 +35,7 @@ def preflight(switch, scenarios, web_listen=None):
     """Refuse bad input and missing tools before anything is created."""
     unknown = [s for s in scenarios if s not in SCENARIOS]
     if unknown:
-        raise LabError(f"unknown scenario {unknown[0]!r}; choose from: {', '.join(SCENARIOS)}")
+        raise UsageError(f"unknown scenario {unknown[0]!r}; choose from: {', '.join(SCENARIOS)}")
     check_switch_name(switch)
     if os.geteuid() != 0:
         raise LabError("the lab needs root (run it with sudo)")
@@ -52,7 +52,7 @@ def preflight(switch, scenarios, web_listen=None):
         try:
             host, port = split_host_port(web_listen)
         except ValueError:
-            raise LabError(f"bad web address {web_listen!r}: give ADDR:PORT such as "
+            raise UsageError(f"bad web address {web_listen!r}: give ADDR:PORT such as "
                            "127.0.0.1:8081") from None
         with socket.socket() as s:
             # SO_REUSEADDR as the web server sets it: only a listening socket is a conflict.

@@ -20,6 +20,11 @@ class Row:
         self.kind, self.check, self.sent, self.stored, self.ok, self.note = \
             kind, check, sent, stored, ok, note
 
+    def as_dict(self):
+        s, t = self.sent, self.stored
+        return {"kind": self.kind, "check": self.check, "ok": self.ok, "note": self.note,
+                "flows": [s[0], t[0]], "packets": [s[1], t[1]], "bytes": [s[2], t[2]]}
+
     def cells(self):
         s, t = self.sent, self.stored
         return [self.kind, self.check, f"{s[0]}/{t[0]}", f"{s[1]}/{t[1]}", f"{s[2]}/{t[2]}",

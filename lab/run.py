@@ -3,10 +3,11 @@
 import os
 import select
 import subprocess
+import sys
 import time
 import uuid
 
-from . import alerts, report, state, stored, topo
+from . import alerts, report, rundata, state, stored, topo
 from .agents import CLIENTS, SERVICES, Agents
 from .errors import LabError
 from .network import Network, started
@@ -17,8 +18,12 @@ from .traffic.catalog import SCENARIOS
 from .waiting import wait_for
 
 
+# Progress lines go to stdout, or to stderr when stdout carries --json.
+PROGRESS = {"stream": None}
+
+
 def say(msg):
-    print(f"spanflow-lab: {msg}", flush=True)
+    print(f"spanflow-lab: {msg}", flush=True, file=PROGRESS["stream"] or sys.stdout)
 
 
 class Run:
@@ -34,7 +39,6 @@ class Run:
         self.network = Network(switch, "sfl" + uuid.uuid4().hex[:4], self._record)
         self.sensor = self.agents = self.web = self.sshd = None
         self.configs = None
-        self._hints = None
 
     def _record(self, key, value):
         self.state[key] = value
@@ -53,6 +57,7 @@ class Run:
             f"{self.network.switch_name}, SPAN to the sensor)")
         net = self.network.start()
         self.configs = write_run_config(self.run_dir, self.data_dir)
+        rundata.mark_latest(self.run_dir)
         self.sensor = Sensor(net.get(topo.SENSOR), self.configs)
         self.sensor.start()
         for proc in self.sensor.procs:
@@ -126,22 +131,40 @@ class Run:
             say("detection did not handle the last flow file within 30 s (see sensor.log)")
 
     def compare(self):
-        """Return (report text, kinds not stored as sent, expected alerts not raised)."""
+        """Return the outcome: {"traffic": rows, "alerts": rows, "unexpected": alerts, ...}."""
         entries = [e for p in self.agents.ledgers if os.path.exists(p) for e in read(p)]
         recs = stored.rows(self.sensor.paths)
         ran = {n.split(":")[1][len("scenario-"):] for n, _p in self.agents.procs
                if n.split(":")[1].startswith("scenario-")}
         kinds = list(report.BASELINE) + [s for s in self.scenarios if s in ran]
         rows = report.compare(entries, stored.totals(recs), kinds)
-        text = report.render(rows)
         found = alerts.raised(self.sensor.paths.database)
-        missing = []
-        if found is not None:
-            alert_rows, unexpected = alerts.compare([k for k in kinds if k in alerts.EXPECTED], found)
-            if alert_rows or unexpected:
-                text += "\n\n" + alerts.render(alert_rows, unexpected)
-            missing = [f"{rule} ({name})" for name, rule, _c, v in alert_rows if v == "MISSING"]
-        return text, [r.kind for r in rows if not r.ok], missing
+        alert_rows, unexpected = ([], []) if found is None else \
+            alerts.compare([k for k in kinds if k in alerts.EXPECTED], found)
+        return {"traffic": rows, "alerts": alert_rows, "unexpected": unexpected,
+                "detection": found is not None,
+                "mismatch": [r.kind for r in rows if not r.ok],
+                "missing": [f"{rule} ({name})" for name, rule, _c, v in alert_rows
+                            if v == "MISSING"]}
+
+    def render(self, outcome):
+        """Return the report text of an outcome: the traffic table, then the alerts table."""
+        text = report.render(outcome["traffic"])
+        if outcome["detection"]:
+            text += "\n\n" + alerts.render(outcome["alerts"], outcome["unexpected"])
+        return text
+
+    def as_json(self, outcome):
+        """Return an outcome as JSON-able data, with where the run's data is."""
+        return {"run": self.id, "switch": self.switch, "scenarios": self.scenarios,
+                "ok": not outcome["mismatch"] and not outcome["missing"],
+                "traffic": [r.as_dict() for r in outcome["traffic"]],
+                "alerts": [dict(zip(("scenario", "rule", "raised", "result"), r))
+                           for r in outcome["alerts"]] if outcome["detection"] else None,
+                "unexpected_alerts": [{k: a[k] for k in ("id", "rule", "key", "hosts", "summary")}
+                                      for a in outcome["unexpected"]],
+                "mismatch": outcome["mismatch"], "missing_alerts": outcome["missing"],
+                "data": self.data()}
 
     def close(self):
         """Stop everything this run started, in reverse order; safe to call twice."""
@@ -164,15 +187,20 @@ class Run:
             if os.path.exists(state.path_of(self.run_dir)):
                 os.replace(state.path_of(self.run_dir), os.path.join(self.run_dir, "state-closed.json"))
 
+    def data(self):
+        """Return where the run's data is and the commands that read it."""
+        folder = rundata.config_dir(self.run_dir)
+        return {"config": folder, "latest": rundata.LATEST, "flows": f"{self.data_dir}/flows",
+                "run_dir": self.run_dir, "commands": rundata.commands(folder)}
+
     def where_to_look(self):
         """Return the lines telling the user where the run's data is and how to read it."""
-        if self._hints is None:
-            cfg = " ".join(f"--config {p}" for p in self.configs or [])
-            self._hints = [f"flows of this run: {self.data_dir}/flows"]
-            for command in ("status", "stats", "flows 'port 22'", "top", "alerts"):
-                self._hints.append(f"  /usr/bin/python3 -m appliance {command} {cfg}")
-            # the lab's own page stops with the lab; this serves the run's data again afterwards
-            self._hints.append(f"  /usr/bin/python3 -m appliance web {cfg}   (the page, also after the lab)")
-            self._hints += [f"  TZ=UTC nfdump -R {self.data_dir}/flows -o json 'port 22'",
-                            f"run dir (ledgers, logs, ssh keys): {self.run_dir}"]
-        return self._hints
+        data = self.data()
+        lines = [f"flows of this run: {data['flows']}",
+                 f"its config (one --config reads this run; {data['latest']} the latest): "
+                 f"{data['config']}"]
+        lines += [f"  {c}" + ("   (the page, also after the lab)" if what == "web" else "")
+                  for what, c in data["commands"].items()]
+        lines += [f"  TZ=UTC nfdump -R {data['flows']} -o json 'port 22'",
+                  f"run dir (ledgers, logs, ssh keys): {self.run_dir}"]
+        return lines

@@ -11,14 +11,15 @@ import sys
 from appliance import config
 from appliance.paths import Paths
 
+from . import rundata
 from .errors import LabError
+from .rundata import BASE_CONFIG  # noqa: F401  (the lab sensor's settings)
 from .waiting import wait_for
 
 log = logging.getLogger(__name__)
 
 PY = "/usr/bin/python3"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASE_CONFIG = os.path.join(REPO, "lab", "configs", "sensor.toml")
 RULES = os.path.join(REPO, "configs", "rules.d")
 LAB_RULES = os.path.join(REPO, "lab", "configs", "rules.d")
 
@@ -32,14 +33,8 @@ def child_env():
 
 
 def write_run_config(run_dir, data_dir):
-    """Write the per-run override (storage dirs) and return the --config list for this run."""
-    path = os.path.join(run_dir, "run.toml")
-    lines = ["[storage]", f'dir = "{data_dir}"', f'runtime_dir = "{run_dir}/sensor"']
-    if os.path.isdir(RULES):
-        lines += ["", "[detect]", f'rules_dir = "{run_rules(run_dir)}"']
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return [BASE_CONFIG, path]
+    """Write the run's config folder (storage dirs, rules) and return the --config list."""
+    return rundata.write(run_dir, data_dir, run_rules(run_dir) if os.path.isdir(RULES) else None)
 
 
 def run_rules(run_dir):

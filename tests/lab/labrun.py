@@ -15,16 +15,29 @@ class LabResult:
         self.rc = done.returncode
         self.out = done.stdout
         self.err = done.stderr
-        found = re.search(r"run (\S+): starting .* switch (\S+),", self.out)
+        self.report = None  # the --json report, when asked for
+        if self.out.lstrip().startswith("{"):
+            self.report = json.loads(self.out)
+        found = re.search(r"run (\S+): starting .* switch (\S+),", self.out + self.err)
         self.run_id = found.group(1) if found else None
         self.switch = found.group(2) if found else None
         self.rows = {}
+        if self.report:
+            self.rows = {r["kind"]: {"check": r["check"], "ok": r["ok"],
+                                     **{c: [str(v) for v in r[c]] for c in
+                                        ("flows", "packets", "bytes")}}
+                         for r in self.report["traffic"]}
         for line in self.out.splitlines():
             cells = line.split()
             if len(cells) >= 6 and cells[5] in ("ok", "MISMATCH") and "/" in cells[2]:
                 self.rows[cells[0]] = {"check": cells[1], "flows": cells[2].split("/"),
                                        "packets": cells[3].split("/"), "bytes": cells[4].split("/"),
                                        "ok": cells[5] == "ok"}
+
+    @property
+    def said(self):
+        """The progress lines, wherever they went (stderr with --json)."""
+        return self.err if self.report else self.out
 
     @property
     def run_dir(self):

@@ -15,6 +15,7 @@ def runs():
     return set(os.listdir("/run/spanflow-lab")) if os.path.isdir("/run/spanflow-lab") else set()
 
 
+@pytest.mark.root  # the web address is checked after the root check, and runs() reads /run
 @pytest.mark.parametrize("args, words", [
     (["run", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
     (["run", "--switch", "hub"], "unknown switch 'hub'"),
@@ -24,12 +25,26 @@ def runs():
 def test_unknown_names_one_line_nothing_created(args, words):
     before = runs()
     result = lab(*args, timeout=60)
-    assert result.rc == 1
+    assert result.rc == 2, result.err
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], result.err
     assert runs() == before
 
 
+@pytest.mark.parametrize("args, words", [
+    (["run", "--duration", "-5"], "--duration: must be more than 0 seconds, not -5"),
+    (["run", "--duration", "soon"], "not a number of seconds: 'soon'"),
+    (["train", "--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_usage_errors_are_one_line_exit_2_before_anything(args, words):
+    result = lab(*args, timeout=60)
+    assert result.rc == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], result.err
+    assert result.out == ""
+
+
+@pytest.mark.root  # setpriv drops to nobody: only root may
 def test_not_root_is_refused_before_anything_starts():
     done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                            "/usr/bin/python3", "-m", "lab", "run", "--duration", "1"],

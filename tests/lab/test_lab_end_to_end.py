@@ -16,17 +16,26 @@ SCENARIO_KINDS = ("telnet", "dns-tunnel", "port-scan", "host-sweep", "volume-spi
 
 @pytest.fixture(scope="module")
 def first_run():
-    result = lab("run", "--duration", "15", "--scenario", "all", "--seed", "7")
+    result = lab("run", "--json", "--duration", "15", "--scenario", "all", "--seed", "7")
     yield result
     result.remove()
 
 
 def test_run_reports_everything_stored(first_run):
-    assert "spanflow-lab: all traffic stored as sent" in first_run.out, first_run.out + first_run.err
+    assert first_run.report is not None, first_run.out + first_run.err
+    assert "spanflow-lab: all traffic stored as sent" in first_run.err, first_run.err
+    assert first_run.report["mismatch"] == [] and first_run.report["ok"], first_run.out
 
 
 def test_every_expected_alert_raised_and_exit_zero(first_run):
-    assert "MISSING alerts" not in first_run.out, first_run.out
+    from lab.alerts import EXPECTED
+    report = first_run.report
+    assert report["alerts"] is not None, "detection did not run"
+    verdicts = {a["scenario"]: a["result"] for a in report["alerts"]}
+    required = {name for name, (_rule, needed) in EXPECTED.items() if needed}
+    assert set(verdicts) == set(SCENARIO_KINDS), verdicts
+    assert {n for n, v in verdicts.items() if v == "ok"} >= required, verdicts
+    assert report["missing_alerts"] == [] and "MISSING alerts" not in first_run.err
     assert first_run.rc == 0, first_run.out + first_run.err
 
 
@@ -65,6 +74,8 @@ def test_second_run_right_after_works_and_is_clean(first_run):
     # 25 s: longer than the lab volume rule's learn period, so the baseline is judged by it too
     second = lab("run", "--duration", "25", "--seed", "8")
     assert "all traffic stored as sent" in second.out, second.out + second.err
+    # the text report always ends its alerts table with the count, also when it is zero
+    assert "\nunexpected alerts: 0\n" in second.out, second.out
     assert "unexpected alert:" not in second.out, second.out
     assert second.run_id != first_run.run_id and second.switch != first_run.switch
     assert all(second.rows[k]["ok"] for k in CRAFTED)
@@ -125,19 +136,43 @@ def test_ovs_switch_mirror_is_exact_and_ovs_is_stopped_after(first_run):
     result.remove()
 
 
-def test_train_gives_the_mininet_cli_and_cleans_up(first_run):
-    done = subprocess.run(["/usr/bin/python3", "-m", "lab", "train"], input="ws1 ping -c1 10.0.0.10\nexit\n",
+def test_train_from_a_pipe_runs_the_commands_then_the_schedule(first_run):
+    # stdin is a pipe (no tty): the CLI runs its commands, then the lab runs the whole schedule
+    done = subprocess.run(["/usr/bin/python3", "-m", "lab", "train", "--duration", "20",
+                           "--scenario", "telnet"], input="ws1 ping -c1 10.0.0.10\n",
                           cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=240)
     both = done.stdout + done.stderr  # Mininet's CLI prints command output through its log (stderr)
     assert "mininet>" in both and "1 received" in both, both
     assert "spanflow-lab check ANSWERS --run" in done.stdout
     result = LabResult(done)
+    assert "all traffic stored as sent" in done.stdout, both
+    assert result.rows["telnet"]["ok"], done.stdout
+    assert done.returncode == 0, both
     assert leftovers(result.closed_state()) == []
     result.remove()
 
 
 def test_no_alert_beyond_the_scenarios(first_run):
-    assert "unexpected alert:" not in first_run.out, first_run.out
+    assert first_run.report["alerts"] is not None, "detection did not run"
+    assert first_run.report["unexpected_alerts"] == [], first_run.out
+
+
+def test_one_option_reaches_the_run_and_the_latest(first_run, tmp_path):
+    data = first_run.report["data"]
+    folder = data["config"]
+    assert folder == os.path.join(first_run.run_dir, "config")
+    for command in data["commands"].values():
+        assert command.count("--config") == 1 and folder in command, command
+        assert "-m appliance" not in command or "PYTHONPATH=" in command, command
+    done = subprocess.run(["/usr/bin/python3", "-m", "appliance", "flows", "port 22", "--config",
+                           folder], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "10.0.0.10" in done.stdout, done.stderr
+    answers = _answers(first_run, tmp_path)
+    by_id = lab("check", answers, "--run", first_run.run_id, "--json", timeout=60)
+    assert by_id.rc == 0 and by_id.report["right"] == by_id.report["asked"] == 9, by_id.out
+    if os.path.realpath("/run/spanflow-lab/latest") == os.path.realpath(folder):
+        latest = lab("check", answers, "--run", "latest", "--json", timeout=60)
+        assert latest.report["run"] == first_run.run_id
 
 
 def test_volume_alert_in_cli_api_and_page(first_run, tmp_path):
@@ -151,10 +186,7 @@ def test_volume_alert_in_cli_api_and_page(first_run, tmp_path):
         port = probe.getsockname()[1]
     override = tmp_path / "web.toml"
     override.write_text(f'[web]\nlisten = "127.0.0.1:{port}"\n')
-    configs = []
-    for path in (os.path.join(ROOT, "lab", "configs", "sensor.toml"),
-                 os.path.join(first_run.run_dir, "run.toml"), str(override)):
-        configs += ["--config", path]
+    configs = ["--config", first_run.report["data"]["config"], "--config", str(override)]
     done = subprocess.run(["/usr/bin/python3", "-m", "appliance", "alerts", "--json", *configs],
                           cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60)
     cli = [a for a in json.loads(done.stdout) if a["rule"] == "volume" and ws1 in a["hosts"]]

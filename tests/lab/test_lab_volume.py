@@ -2,6 +2,7 @@
 
 import os
 
+from appliance import config
 from appliance.detect import rules
 from lab import sensor
 from lab.traffic import spike
@@ -34,6 +35,9 @@ def test_run_rules_are_the_shipped_ones_with_the_lab_volume_read_last(tmp_path):
 
 
 def test_run_config_points_detection_at_the_run_rules(tmp_path):
-    configs = sensor.write_run_config(str(tmp_path), str(tmp_path / "data"))
-    with open(configs[1]) as f:
+    [folder] = sensor.write_run_config(str(tmp_path), str(tmp_path / "data"))
+    assert folder == str(tmp_path / "config")
+    with open(os.path.join(folder, "20-run.toml")) as f:
         assert f'rules_dir = "{tmp_path}/rules.d"' in f.read()
+    cfg = config.load([folder])  # one --config: the lab sensor's settings and the run's storage
+    assert cfg.storage.dir == str(tmp_path / "data") and cfg.mirror.interface == "sensor-eth0"

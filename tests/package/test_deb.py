@@ -51,6 +51,11 @@ def test_commands_run_from_the_private_directory(installation):
     for argv in (["spanflow", "--version"], ["spanflow-lab", "--help"]):
         got = run(*argv, cwd="/")
         assert got.returncode == 0, got.stderr
+    # the installed lab prints the installed command for a run's data, not `python3 -m appliance`
+    hint = run("/usr/bin/python3", "-I", "-c", "import sys; sys.path.insert(0, '/usr/lib/spanflow'); "
+               "from lab import rundata; print(rundata.commands('/run/spanflow-lab/latest')['alerts'])",
+               cwd="/")
+    assert hint.stdout.strip() == "spanflow alerts --config /run/spanflow-lab/latest", hint
 
 
 def test_shipped_config_checks_and_units_verify(installation):
