@@ -22,7 +22,7 @@ class LabResult:
         self.run_id = found.group(1) if found else None
         self.switch = found.group(2) if found else None
         self.rows = {}
-        if self.report:
+        if self.report and "traffic" in self.report:
             self.rows = {r["kind"]: {"check": r["check"], "ok": r["ok"],
                                      **{c: [str(v) for v in r[c]] for c in
                                         ("flows", "packets", "bytes")}}
