@@ -48,5 +48,9 @@ class Paths:
         return os.path.join(self.runtime, "nfcapd.pid")
 
     @property
+    def span_state(self):
+        return os.path.join(self.runtime, "span.json")
+
+    @property
     def mirror_state(self):
         return os.path.join(self.runtime, "mirror.json")

@@ -6,6 +6,7 @@ import sys
 
 from ..errors import SpanflowError, require_root
 from ..paths import Paths
+from ..span import view as span_view
 from ..supervisor import snapshot
 
 STALE_AFTER = 5  # seconds: the run loop rewrites the snapshot every second
@@ -47,6 +48,9 @@ def render(data, stale):
         if "restarts" in part:
             head += f", restarts {part['restarts']}"
         lines.append(head)
+        if name == "span":  # the mirror's verdict and the numbers behind it, not raw JSON
+            lines += span_view.lines(part)
+            continue
         for key, value in part.items():
             if key in ("state", "pid", "restarts") or value in (None, {}, []):
                 continue

@@ -87,6 +87,25 @@ def addresses(v):
     return None
 
 
+def networks(v):
+    want = 'a list of networks such as ["10.1.0.0/16", "2001:db8:1::/48"]'
+    if not isinstance(v, list):
+        return want
+    for item in v:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except (TypeError, ValueError):
+            return want
+    return None
+
+
+def vlan_ids(v):
+    if not isinstance(v, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                          and 0 <= i <= 4094 for i in v):
+        return "a list of VLAN ids from 0 to 4094, such as [10, 20]"
+    return None
+
+
 def size(v):
     return None if isinstance(v, str) and _SIZE.match(v) else 'a size such as "500M" or "10G" (units K, M, G, T)'
 

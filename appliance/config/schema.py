@@ -125,6 +125,13 @@ class Fleet:
     retention: str = opt("90d", c.age)
     batch_rows: int = opt(50000, c.int_range(100, 1_000_000))
     timeout: int = opt(10, c.int_range(1, 600))
+class Span:
+    enabled: bool = opt(True, c.boolean)
+    budget: int = opt(2000, c.int_range(100, 1_000_000))  # frames analysed per second
+    expected_subnets: list = opt(list, c.networks, factory=True)
+    expected_vlans: list = opt(list, c.vlan_ids, factory=True)
+    arp_sweep_hosts: int = opt(100, c.int_range(8, 65536))
+    new_device_alert: bool = opt(False, c.boolean)
 
 
 @dataclass(frozen=True)
@@ -142,5 +149,6 @@ class Config:
     web: Web = field(default_factory=Web)
     detect: Detect = field(default_factory=Detect)
     fleet: Fleet = field(default_factory=Fleet)
+    span: Span = field(default_factory=Span)
     log: Log = field(default_factory=Log)
     sources: tuple = ()  # the files this config was read from, in merge order

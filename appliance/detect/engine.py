@@ -82,6 +82,15 @@ class Detector:
             self.last_error = f"{os.path.basename(interval.path)}: {exc}"
             log.warning("detection failed on %s: %s", interval.path, exc)
             return []
+        raised = self.raise_findings(found, start, end)
+        self.counters["intervals"] += 1
+        self.last_interval = os.path.basename(interval.path)
+        self.last_seconds = round(time.monotonic() - t0, 3)
+        return raised
+
+    def raise_findings(self, found, start, end):
+        """Suppress, dedup, store and send findings of the window [start, end]; return new alerts."""
+        self.start()
         raised = []
         for f in found:
             self.counters["findings"] += 1
@@ -97,9 +106,6 @@ class Detector:
             self.notifier.send(alert)
             raised.append(alert)
             log.info("alert %s %s: %s", f.rule, f.key, f.summary)
-        self.counters["intervals"] += 1
-        self.last_interval = os.path.basename(interval.path)
-        self.last_seconds = round(time.monotonic() - t0, 3)
         return raised
 
     def status(self):

@@ -10,6 +10,7 @@ from ..detect import engine as detect_engine, storage
 from ..fleet import export as fleet_export
 from ..mirror import counters, helper
 from ..probe import command as probe_command, control
+from ..span import component as span
 from ..trends.ingest import IngestWorker
 from .child import Child, Periodic
 
@@ -93,10 +94,13 @@ def probe(cfg, paths, clock=time.monotonic):
 
 def build(cfg, paths, clock=time.monotonic):
     """Return [(name, component)] in start order; add a worker with one line here."""
+    workers = detect_engine.paired(IngestWorker(cfg, paths), cfg, paths)
+    detector = dict(workers)["detect"]
     return [
         ("mirror", MirrorPort(cfg.mirror, paths)),
         ("collector", collector(cfg, paths, clock)),
         ("probe", probe(cfg, paths, clock)),
-        *detect_engine.paired(IngestWorker(cfg, paths), cfg, paths),
+        *workers,
         *fleet_export.components(cfg, paths),
+        *([("span", span.side_capture(cfg, paths, detector, clock))] if cfg.span.enabled else []),
     ]

@@ -8,8 +8,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import FilterError, SpanflowError, WindowError
-from . import (alerts, api, auth, dashboard, graphs, inputs, metrics, search, security, sources,
-               top, views)
+from . import (alerts, api, auth, dashboard, graphs, inputs, metrics, mirror, search, security,
+               sources, top, views)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def create_app(cfg, paths, test_config=None):
     app.extensions["spanflow_counters"] = metrics.Counters()
     inputs.zone(cfg.web.timezone)  # refuse a bad zone at start, not on the first page
 
-    for module in (auth, dashboard, graphs, top, search, api, metrics, alerts):
+    for module in (auth, dashboard, graphs, top, search, api, metrics, alerts, mirror):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(csrf_token=security.csrf_token, nav=views.nav)
     app.after_request(security.add_headers)

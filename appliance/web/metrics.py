@@ -5,6 +5,7 @@ import threading
 
 from flask import Blueprint, Response, current_app
 
+from ..span import view as span_view
 from . import health, sources, views
 
 bp = Blueprint("metrics", __name__)
@@ -53,6 +54,8 @@ def render(snap, items, responses):
         section = (snap or {}).get(part)
         if isinstance(section, dict):
             lines += [f"spanflow_{name} {value}" for name, value in numbers(part, section)]
+    lines += [f"spanflow_{name} {value}"
+              for name, value in numbers("span", span_view.numbers((snap or {}).get("span")))]
     lines += ["# TYPE spanflow_web_responses_total counter"]
     lines += [f'spanflow_web_responses_total{{code="{k}"}} {v}'
               for k, v in sorted(responses.items())]

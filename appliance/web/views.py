@@ -8,7 +8,8 @@ from flask import current_app
 from . import inputs
 
 NAV = (("dashboard.show", "Dashboard"), ("graphs.show", "Graphs"), ("top.show", "Top"),
-       ("search.show", "Flow search"), ("alerts.show", "Alerts"))
+       ("search.show", "Flow search"), ("alerts.show", "Alerts"),
+       ("mirror.show", "Mirror"))
 
 
 @dataclass

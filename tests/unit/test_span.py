@@ -1,0 +1,159 @@
+"""SPAN health and the inventory on a real office capture (tests/fixtures/span/record.py).
+
+office.pcap holds real avahi-daemon, nmbd, minidlnad, dnsmasq + udhcpc announcements, 30 HTTP
+conversations and `nmap -sn` of the /24, recorded on a tap port of a hub. The mirror faults are
+made from it the way switches make them: every frame twice (both directions of two mirrored
+ports), one side's frames only (a receive-only session).
+"""
+
+import os
+import struct
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from appliance.span import capture, component, decode, observer, pcapfile, view
+from appliance.span.names import netbios
+
+PCAP = os.path.join(os.path.dirname(__file__), "..", "fixtures", "span", "office.pcap")
+NAS, LAPTOP_NAME = "10.9.0.20", "laptop-ana"
+
+
+def frames():
+    return list(pcapfile.frames(PCAP))
+
+
+def observe(items, **kw):
+    o = observer.Observer(**kw)
+    for frame, ts in items:
+        o.feed(frame, ts)
+    return o, o.report(items[-1][1])
+
+
+def source_mac(ip):
+    for frame, _ts in frames():
+        p = decode.decode(frame)
+        if p and p.src == ip:
+            return p.src_mac
+    raise AssertionError(f"{ip} sent nothing")
+
+
+def test_a_clean_mirror_is_healthy():
+    o, report = observe(frames(), expected_subnets=["10.9.0.0/24"])
+    assert report["verdict"] == "ok", report["summary"]
+    assert report["duplicates"]["duplicates"] == 0 and report["duplicates"]["sampled"] > 200
+    assert report["one_way"] == {"conversations": 30, "one_way": 0, "share": 0.0}
+    assert report["coverage"]["missing_subnets"] == []
+
+
+def test_hosts_are_named_from_their_own_announcements():
+    o, _ = observe(frames())
+    hosts = o.take_hosts()
+    assert hosts["10.9.0.21"]["name"] == "printer-2f"  # avahi: A record of its host name
+    assert hosts["10.9.0.21"]["kind"] == "printer"  # avahi: its _ipp._tcp service
+    assert hosts[NAS]["name"] == "FILESRV-01"  # nmbd's registration, not its workgroup OFFICE
+    assert hosts["10.9.0.22"]["kind"] == "media server"  # minidlnad's SSDP NOTIFY
+    assert "MiniDLNA" in hosts["10.9.0.22"]["detail"]
+    laptop = [h for h in hosts.values() if h.get("name") == LAPTOP_NAME]
+    assert laptop and laptop[0]["kind"] == "Windows host"  # udhcpc -V "MSFT 5.0"
+    assert laptop[0]["sources"] == {"dhcp"}
+
+
+def test_nmap_ping_sweep_is_an_arp_sweep():
+    o, report = observe(frames())
+    sweeps = [e for e in o.take_events() if e["kind"] == "arp_sweep"]
+    assert len(sweeps) == 1 and sweeps[0]["ip"] == "10.9.0.66"
+    assert report["arp"]["sweeping"] == [sweeps[0]["mac"]]
+    f = component.finding(sweeps[0])
+    assert (f.rule, f.key, f.hosts) == ("arp_sweep", sweeps[0]["mac"], ("10.9.0.66",))
+
+
+def test_a_mirror_that_doubles_packets_says_counts_are_doubled():
+    doubled = [x for frame, ts in frames() for x in ((frame, ts), (frame, ts + 0.0002))]
+    _o, report = observe(doubled)
+    assert report["verdict"] == "bad"
+    assert report["duplicates"]["share"] == 1.0
+    assert "duplicates 100% of packets: counts are doubled" in report["summary"][0]
+
+
+def test_a_receive_only_mirror_says_one_way():
+    nas = source_mac(NAS)
+    one_side = [(f, ts) for f, ts in frames() if decode.decode(f).src_mac != nas]
+    _o, report = observe(one_side)
+    assert report["verdict"] == "bad"
+    assert report["one_way"]["one_way"] == report["one_way"]["conversations"] == 30
+    assert "seen in one direction only" in " ".join(report["summary"])
+
+
+def test_an_expected_subnet_left_out_is_reported():
+    _o, report = observe(frames(), expected_subnets=["10.9.0.0/24", "10.8.0.0/24"])
+    assert report["verdict"] == "warn"
+    assert report["coverage"]["missing_subnets"] == ["10.8.0.0/24"]
+
+
+def test_an_address_answered_by_a_second_mac_is_an_arp_change():
+    o, _ = observe(frames())
+    o.take_events()
+    arp = next(f for f, _ts in frames() if (p := decode.decode(f)).arp and p.arp.sender_ip == NAS)
+    spoof = bytearray(arp)
+    spoof[22:28] = bytes.fromhex("02deadbeef01")  # ARP sender hardware address
+    o.feed(bytes(spoof), frames()[-1][1] + 1)
+    changes = [e for e in o.take_events() if e["kind"] == "mac_changed"]
+    assert changes and changes[0]["ip"] == NAS and changes[0]["mac"] == "02:de:ad:be:ef:01"
+    assert component.finding(changes[0]).rule == "arp_change"
+    assert o.report(frames()[-1][1] + 1)["arp"]["mac_changes"] == 1
+
+
+def test_new_devices_alert_only_when_asked():
+    event = {"kind": "new_host", "ip": "10.9.0.77", "mac": "02:00:00:00:00:01", "ts": 1.0}
+    assert component.finding(event) is None
+    assert component.finding(event, new_device_alert=True).rule == "new_device"
+
+
+def test_a_workgroup_registration_names_no_host():
+    # nmbd registers its workgroup OFFICE<00> with the group bit set: never a host's name
+    names = set()
+    for frame, _ts in frames():
+        p = decode.decode(frame)
+        if p and p.sport == 137:
+            names |= {s.name for s in netbios(p.src, p.payload)}
+    assert names == {"FILESRV-01"}
+
+
+def test_status_lines_and_metrics_read_the_report():
+    _o, report = observe(frames())
+    part = {"state": "running", "restarts": 0, "report": {**report, "over_budget": 0}}
+    text = "\n".join(view.lines(part))
+    assert "verdict: ok" in text and "ARP census: 6 hosts" in text
+    numbers = view.numbers(part)
+    assert numbers["duplicated_share"] == 0 and numbers["conversations"] == 30
+    assert view.lines({}) == ["  no side-capture report yet"] and view.numbers({}) == {}
+
+
+def test_the_capture_filter_compiles_and_a_bad_one_is_refused():
+    assert len(capture.compile_filter(capture.FILTER)) > 20
+    with pytest.raises(ValueError):
+        capture.compile_filter("port 99999999")
+
+
+def test_a_truncated_capture_says_so(tmp_path):
+    data = open(PCAP, "rb").read()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(data[:len(data) // 2])
+    with pytest.raises(pcapfile.PcapError, match="truncated after"):
+        list(pcapfile.frames(str(cut)))
+    (tmp_path / "x.pcap").write_bytes(b"not a capture")
+    with pytest.raises(pcapfile.PcapError, match="not a pcap"):
+        list(pcapfile.frames(str(tmp_path / "x.pcap")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200), st.sampled_from([0x0800, 0x86DD, 0x0806, 0x8100]),
+       st.sampled_from([6, 17, 1]), st.sampled_from([5353, 137, 1900, 67, 80]))
+def test_any_frame_is_read_or_counted_never_raises(body, ethertype, proto, port):
+    head = bytes(12) + struct.pack("!H", ethertype)
+    ip4 = bytes([0x45, 0, 0, 40, 0, 0, 0, 0, 64, proto, 0, 0]) + bytes(8)
+    o = observer.Observer()
+    for frame in (head + body, head + ip4 + struct.pack("!HH", port, port) + body):
+        o.feed(frame, 1.0)
+    assert o.frames == 2
