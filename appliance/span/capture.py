@@ -16,6 +16,7 @@ import struct
 import time
 
 ETH_P_ALL = 0x0003
+SO_TIMESTAMP = 29  # SCM_TIMESTAMP too; Python names neither on Linux
 SO_ATTACH_FILTER = 26
 SOL_PACKET, PACKET_AUXDATA, PACKET_STATISTICS = 263, 8, 6
 TP_STATUS_VLAN_VALID = 0x10
@@ -83,7 +84,7 @@ class Capture:
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         attach(self.sock, compile_filter(text))
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
         self.sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
         self.sock.bind((interface, 0))
         self.second, self.taken = 0, 0
@@ -109,7 +110,7 @@ class Capture:
             self.taken += 1
             ts, vlan = time.time(), None
             for level, kind, value in anc:
-                if level == socket.SOL_SOCKET and kind == socket.SO_TIMESTAMP:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMP:
                     sec, usec = struct.unpack("qq", value[:16])
                     ts = sec + usec / 1e6
                 elif level == SOL_PACKET and kind == PACKET_AUXDATA:
