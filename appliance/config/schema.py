@@ -125,6 +125,9 @@ class Fleet:
     retention: str = opt("90d", c.age)
     batch_rows: int = opt(50000, c.int_range(100, 1_000_000))
     timeout: int = opt(10, c.int_range(1, 600))
+
+
+@dataclass(frozen=True)
 class Span:
     enabled: bool = opt(True, c.boolean)
     budget: int = opt(2000, c.int_range(100, 1_000_000))  # frames analysed per second

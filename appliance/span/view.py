@@ -22,6 +22,25 @@ def numbers(part):
             "events_handed": ((part or {}).get("events") or {}).get("events_handed", 0)}
 
 
+def item(part):
+    """Return the dashboard item {name, level, summary, facts, reason} of the side capture."""
+    r = report_of(part)
+    facts = {"state": part.get("state"), "restarts": part.get("restarts"),
+             "duplicated_share": (r.get("duplicates") or {}).get("share"),
+             "one_way_share": (r.get("one_way") or {}).get("share"),
+             "arp_hosts": (r.get("arp") or {}).get("hosts"), "over_budget": r.get("over_budget")}
+
+    def out(level, summary):
+        return {"name": "span", "level": level, "summary": summary, "facts": facts,
+                "reason": None}  # a bad mirror still fills the graphs, with the wrong numbers
+    if part.get("state") != "running":  # flows still flow: only the mirror goes unchecked
+        return out("warn", f"the side capture is {part.get('state')}")
+    if not r:
+        return out("warn", "no side-capture report yet")
+    level = {"ok": "ok", "unknown": "ok", "warn": "warn"}.get(r["verdict"], "bad")
+    return out(level, "; ".join(r["summary"]))
+
+
 def _share(value):
     return "-" if value is None else f"{value:.0%}"
 

@@ -3,6 +3,7 @@
 from datetime import datetime, timezone
 
 from ..fleet import health as fleet_health
+from ..span import view as span_view
 from ..probe import statsview
 
 OK, WARN, BAD = "ok", "warn", "bad"
@@ -153,22 +154,6 @@ def ingest_item(i, now, rotate):
     return _item("ingest", OK, f"{i.get('files_done', 0)} files ingested", facts)
 
 
-def span_item(s):
-    # The side capture's part (span/component.py): child state plus the report it last wrote
-    report = s.get("report") if isinstance(s.get("report"), dict) else {}
-    dup, oneway = report.get("duplicates") or {}, report.get("one_way") or {}
-    facts = {"state": s.get("state"), "restarts": s.get("restarts"),
-             "duplicated_share": dup.get("share"), "one_way_share": oneway.get("share"),
-             "arp_hosts": (report.get("arp") or {}).get("hosts"),
-             "over_budget": report.get("over_budget")}
-    if s.get("state") not in RUNNING:  # flows still flow: the mirror is only not checked
-        return _item("span", WARN, f"the side capture is {s.get('state')}", facts)
-    if not report or report.get("error") or "verdict" not in report:
-        return _item("span", WARN, "no side-capture report yet", facts)
-    level = {"ok": OK, "unknown": OK, "warn": WARN}.get(report["verdict"], BAD)
-    return _item("span", level, "; ".join(report.get("summary") or []), facts)
-
-
 def assess(snap, now, rotate, where):
     """Return [item] for the sensor, mirror, probe, collector and ingest (in data-path order)."""
     items = [snapshot_item(snap, now, where)]
@@ -185,7 +170,7 @@ def assess(snap, now, rotate, where):
     if isinstance(snap.get("fleet"), dict):  # only on a sensor that exports to a cluster
         items.append(fleet_health.item(snap["fleet"], rotate))
     if isinstance(snap.get("span"), dict):  # absent when [span] enabled = false
-        items.append(span_item(snap["span"]))
+        items.append(span_view.item(snap["span"]))
     return items
 
 
