@@ -85,6 +85,25 @@ class Capture:
         walk = self._pcap if self.format == "pcap" else self._pcapng
         yield from walk()
 
+    def frames(self):
+        """Yield (epoch seconds, frame bytes) per packet, read in place (the side capture's input)."""
+        data, prev = self._map, self.records_start()
+        for when, end in self.records():
+            if self.format == "pcap":
+                yield when, data[prev + 16:end]
+            else:  # the block ends with its length; enhanced/obsolete blocks: data at +28
+                length = struct.unpack_from(self._endian + "I", data, end - 4)[0]
+                start = end - length
+                kind = struct.unpack_from(self._endian + "I", data, start)[0]
+                if kind == 3:  # simple packet block: original length, then the data
+                    size = min(struct.unpack_from(self._endian + "I", data, start + 8)[0],
+                               length - 16)
+                    yield when, data[start + 12:start + 12 + size]
+                else:
+                    size = struct.unpack_from(self._endian + "I", data, start + 20)[0]
+                    yield when, data[start + 28:start + 28 + min(size, length - 32)]
+            prev = end
+
     def _stop(self, at, why):
         self.error = f"at byte {at} of {self.size}: {why}"
 

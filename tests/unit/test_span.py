@@ -12,15 +12,21 @@ import struct
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from appliance.span import capture, component, decode, observer, pcapfile, view
+from appliance.collector.capture import Capture
+from appliance.span import capture, component, decode, observer, view
 from appliance.span.names import netbios
+from support import timeline
 
 PCAP = os.path.join(os.path.dirname(__file__), "..", "fixtures", "span", "office.pcap")
 NAS, LAPTOP_NAME = "10.9.0.20", "laptop-ana"
 
 
 def frames():
-    return list(pcapfile.frames(PCAP))
+    cap = Capture(PCAP)
+    try:
+        return [(bytes(frame), ts) for ts, frame in cap.frames()]
+    finally:
+        cap.close()
 
 
 def observe(items, **kw):
@@ -136,15 +142,16 @@ def test_the_capture_filter_compiles_and_a_bad_one_is_refused():
         capture.compile_filter("port 99999999")
 
 
-def test_a_truncated_capture_says_so(tmp_path):
-    data = open(PCAP, "rb").read()
-    cut = tmp_path / "cut.pcap"
-    cut.write_bytes(data[:len(data) // 2])
-    with pytest.raises(pcapfile.PcapError, match="truncated after"):
-        list(pcapfile.frames(str(cut)))
-    (tmp_path / "x.pcap").write_bytes(b"not a capture")
-    with pytest.raises(pcapfile.PcapError, match="not a pcap"):
-        list(pcapfile.frames(str(tmp_path / "x.pcap")))
+def test_frames_of_a_pcapng_capture_equal_the_pcap_ones(tmp_path):
+    ng = tmp_path / "office.pcapng"
+    timeline.write_pcapng(str(ng), [(ts, frame) for frame, ts in frames()], nanoseconds=True)
+    cap = Capture(str(ng))
+    try:
+        got = [(bytes(frame), round(ts, 6)) for ts, frame in cap.frames()]
+    finally:
+        cap.close()
+    assert cap.format == "pcapng"
+    assert got == [(frame, round(ts, 6)) for frame, ts in frames()]
 
 
 @settings(max_examples=300, deadline=None)
