@@ -15,6 +15,8 @@ def register(sub, common):
     p.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
     p.add_argument("--store", metavar="DIR",
                    help="serve a store made by `spanflow import --into DIR` (no config needed)")
+    p.add_argument("--fleet", action="store_true",
+                   help="add the fleet's central pages (every sensor in [fleet]'s cluster)")
     p.set_defaults(func=serve, needs_config=lambda args: not args.store)
 
 
@@ -34,6 +36,9 @@ def serve(args, cfg):
     security.check_bind(host, cfg.web.password_hash)
     app = create_app(cfg, paths or Paths.of(cfg),
                      {"AUTH_REQUIRED": not security.is_loopback(host), **extra})
+    if args.fleet:
+        from ..web import fleet
+        fleet.attach(app)
     server = waitress.create_server(app, host=host, port=port, threads=args.threads,
                                     ident="spanflow")
     shown = f"[{host}]" if ":" in host else host

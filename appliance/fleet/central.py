@@ -183,11 +183,12 @@ def alerts(conn, fleet, active_only=True, limit=100, sensors=()):
     found = conn.execute(
         f"SELECT sensor, id, rule, key, severity, summary, filter, toUInt32(first_seen), "
         f"toUInt32(last_seen), count, flows, packets, bytes, hosts, raised_at, acked_at, "
-        f"acked_by FROM {fleet.database}.{tables.ALERTS} FINAL {cond} "
+        # version is selected only because 18.16's FINAL over a Distributed table needs it
+        f"acked_by, version FROM {fleet.database}.{tables.ALERTS} FINAL {cond} "
         f"ORDER BY last_seen DESC, sensor, id LIMIT {int(limit)}")
     out = []
     for values in found:
-        a = dict(zip(ALERT_FIELDS, values))
+        a = dict(zip(ALERT_FIELDS, values[:-1]))
         a["hosts"] = [h for h in a["hosts"].split(",") if h]
         a["active"] = not a["acked_at"]
         for k in ("first_seen", "last_seen"):

@@ -55,7 +55,8 @@ class Connection:
         try:
             return self.client.execute(sql, params, settings=settings, **kw)
         except self.errors.ServerException as exc:
-            text = str(exc.message).strip().splitlines()[0] if exc.message else str(exc)
+            text = (exc.message or str(exc)).strip().splitlines()[0]
+            text = text.split(". Stack trace:")[0].rstrip(". ")
             raise ClusterUnavailable(f"cluster ({self.where}) refused: {text}") from None
         except (self.errors.Error, OSError, EOFError) as exc:
             raise ClusterUnavailable(f"cluster ({self.where}) unreachable: "
