@@ -130,7 +130,7 @@ class Fleet:
 @dataclass(frozen=True)
 class Span:
     enabled: bool = opt(True, c.boolean)
-    budget: int = opt(2000, c.int_range(100, 1_000_000))  # frames analysed per second
+    budget: int = opt(1000, c.int_range(100, 1_000_000))  # frames analysed per second
     expected_subnets: list = opt(list, c.networks, factory=True)
     expected_vlans: list = opt(list, c.vlan_ids, factory=True)
     arp_sweep_hosts: int = opt(100, c.int_range(8, 65536))

@@ -1,7 +1,7 @@
 """The side capture's socket: AF_PACKET with a kernel BPF filter compiled by libpcap, and a budget.
 
 The filter keeps the side capture light beside softflowd: only ARP, the discovery protocols, TCP
-control packets (SYN, FIN, RST: enough to tell one-way capture) and a deterministic 1-in-1024
+control packets (SYN, FIN, RST: enough to tell one-way capture) and a deterministic 1-in-8192
 sample of IPv4 packets by IP id (both copies of a duplicated packet share their id, so the sample
 keeps duplicates paired). The kernel drops the rest before any copy reaches us. Past the
 per-second budget we stop reading; the socket's small buffer overflows and the kernel counts the
@@ -28,7 +28,7 @@ NETMASK_UNKNOWN = 0xFFFFFFFF
 SELECTED = ("arp or (udp and (port 5353 or port 137 or port 1900 or port 67 or port 68)) "
             "or (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0) "
             "or (ip6 and ip6[6] = 6 and ip6[53] & 7 != 0) "  # tcp[] is IPv4 only in libpcap
-            "or (ip and ip[4:2] & 0x3ff = 0) or (ip6 and ip6[2:2] & 0x3ff = 0)")
+            "or (ip and ip[4:2] & 0x1fff = 0) or (ip6 and ip6[2:2] & 0x1fff = 0)")
 FILTER = f"({SELECTED}) or (vlan and ({SELECTED}))"
 
 

@@ -24,7 +24,9 @@ WRITE_EVERY = 5.0
 
 def save(con, observer, now):
     """Put what the observer learned since the last save into the inventory and span_events."""
-    inventory.upsert(con, observer.take_hosts(), now)
+    hosts = observer.take_hosts()
+    if hosts:
+        inventory.upsert(con, hosts, now)
     events = observer.take_events()
     if events:
         with con:
@@ -61,7 +63,7 @@ def main(argv=None):
     p.add_argument("--interface", required=True)
     p.add_argument("--state", required=True, help="JSON report file")
     p.add_argument("--database", required=True)
-    p.add_argument("--budget", type=int, default=2000, help="frames analysed per second")
+    p.add_argument("--budget", type=int, default=1000, help="frames analysed per second")
     p.add_argument("--sweep-targets", type=int, default=100)
     p.add_argument("--expect-subnet", action="append", default=[])
     p.add_argument("--expect-vlan", action="append", type=int, default=[])
