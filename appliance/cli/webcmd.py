@@ -1,4 +1,4 @@
-"""`spanflow web`: serve the read-only web page with waitress (never Flask's dev server)."""
+"""`spanflow web`: serve the read-only web page (waitress on loopback, HTTPS off it; web/serve.py)."""
 
 import logging
 
@@ -12,7 +12,7 @@ def register(sub, common):
     p = sub.add_parser("web", parents=[common], help="serve the web page (read-only)")
     p.add_argument("--listen", metavar="ADDR:PORT",
                    help="override [web] listen; port 0 picks a free port")
-    p.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     p.add_argument("--store", metavar="DIR",
                    help="serve a store made by `spanflow import --into DIR` (no config needed)")
     p.add_argument("--fleet", action="store_true",
@@ -23,10 +23,9 @@ def register(sub, common):
 def serve(args, cfg):
     # Imported here: every other subcommand, `spanflow run` above all, stays free of Flask
     # (about 15 MB of resident memory, docs/operations.md).
-    import waitress
-
     from ..web import security
     from ..web.app import create_app
+    from ..web.serve import Serving
 
     extra, paths = {}, None
     if args.store:
@@ -34,16 +33,18 @@ def serve(args, cfg):
         extra["CLOCK"] = lambda: end  # the page opens on the capture's own last hour
     host, port = security.parse_listen(args.listen or cfg.web.listen)
     security.check_bind(host, cfg.web.password_hash)
+    remote = not security.is_loopback(host)
+    cert, key = security.check_tls(cfg.web) if remote else (None, None)
     app = create_app(cfg, paths or Paths.of(cfg),
-                     {"AUTH_REQUIRED": not security.is_loopback(host), **extra})
+                     {"AUTH_REQUIRED": remote, "SESSION_COOKIE_SECURE": remote, **extra})
     if args.fleet:
         from ..web import fleet
         fleet.attach(app)
-    server = waitress.create_server(app, host=host, port=port, threads=args.threads,
-                                    ident="spanflow")
+    server = Serving(app, host, port, args.threads, cert, key)
+    app.extensions["spanflow_server"] = server
     shown = f"[{host}]" if ":" in host else host
     # One line on stdout with the real port, so scripts and tests using port 0 can find it.
-    print(f"serving on http://{shown}:{server.effective_port}/", flush=True)
+    print(f"serving on {'https' if remote else 'http'}://{shown}:{server.port}/", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

@@ -97,6 +97,8 @@ class Web:
     listen: str = opt("127.0.0.1:8080", c.host_port)
     user: str = opt("admin", c.string)
     password_hash: str = opt("", c.string)  # werkzeug hash; required off loopback
+    tls_certificate: str = opt("/etc/spanflow/tls/web.crt", c.string)  # HTTPS off loopback
+    tls_key: str = opt("/etc/spanflow/tls/web.key", c.string)
     timezone: str = opt("UTC", c.string)
     query_timeout: int = opt(30, c.int_range(1, 600))
     max_rows: int = opt(10000, c.int_range(1, 1_000_000))

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from ..detect.store import AlertStore
-from . import inputs, security, views
+from . import auth, inputs, security, views
 
 bp = Blueprint("alerts", __name__)
 MAX_ID = 2 ** 63 - 1  # SQLite's largest integer: a larger id overflows the query, and exists nowhere
@@ -71,8 +71,8 @@ def detail(alert_id):
 @bp.post("/alerts/<int:alert_id>/ack")
 @security.require_csrf
 def ack(alert_id):
-    auth = request.authorization
-    by = auth.username if auth and auth.username else "web"
+    basic = request.authorization
+    by = auth.current_user() or (basic.username if basic and basic.username else "web")
     _known(alert_id)
     _c, found = _read(lambda s: s.get(alert_id) and s.acknowledge(alert_id, by) is not None)
     if not found:

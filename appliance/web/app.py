@@ -40,20 +40,25 @@ def create_app(cfg, paths, test_config=None):
     """Return the spanflow web app reading the state of cfg/paths (never changing it)."""
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=os.urandom(32),  # sessions only carry the CSRF token: new per process is fine
+        # the cookie carries the CSRF token and a session id that auth.Sessions must know: a new
+        # key per process only means logging in again after a restart
+        SECRET_KEY=os.urandom(32), SESSION_COOKIE_NAME="spanflow",
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=auth.SESSION_HOURS * 3600,
         MAX_CONTENT_LENGTH=64 * 1024, AUTH_REQUIRED=False,
         SPANFLOW_CFG=cfg, SPANFLOW_PATHS=paths,
         CLOCK=lambda: datetime.now(timezone.utc))
     app.config.update(test_config or {})
     app.extensions["spanflow_throttle"] = auth.Throttle()
+    app.extensions["spanflow_sessions"] = auth.Sessions()
     app.extensions["spanflow_searches"] = sources.SearchGate(MAX_SEARCHES)
     app.extensions["spanflow_counters"] = metrics.Counters()
     inputs.zone(cfg.web.timezone)  # refuse a bad zone at start, not on the first page
 
     for module in (auth, dashboard, graphs, top, search, api, metrics, alerts, mirror):
         app.register_blueprint(module.bp)
-    app.jinja_env.globals.update(csrf_token=security.csrf_token, nav=views.nav)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token, nav=views.nav,
+                                 current_user=auth.current_user)
     app.after_request(security.add_headers)
     app.after_request(app.extensions["spanflow_counters"].count)
 

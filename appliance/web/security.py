@@ -20,6 +20,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+HSTS = "max-age=31536000"  # only on HTTPS responses
 
 
 def is_loopback(host):
@@ -49,10 +50,26 @@ def check_bind(host, password_hash):
                            "empty: set a werkzeug password hash or listen on 127.0.0.1"])
 
 
+def check_tls(web):
+    """Return (certificate, key) for HTTPS off loopback, refusing a pair that cannot be loaded."""
+    import ssl
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        ctx.load_cert_chain(web.tls_certificate, web.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError([f"[web] tls_certificate {web.tls_certificate!r} / tls_key "
+                           f"{web.tls_key!r}: cannot load them ({exc}); off loopback the page "
+                           "needs HTTPS: give a PEM certificate and key, or listen on "
+                           "127.0.0.1"]) from None
+    return web.tls_certificate, web.tls_key
+
+
 def add_headers(response):
     """Add the security headers to every response."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.scheme == "https":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -21,6 +21,26 @@ def write_config(path, data_dir, **web):
     return path
 
 
+def make_cert(folder, address):
+    """Write a self-signed cert.pem/key.pem for address (as the package's postinst does)."""
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN={address}", "-addext", f"subjectAltName=IP:{address}",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def spki_hash(cert):
+    """Return the base64 SHA-256 of cert's public key (Chromium's certificate pin)."""
+    pub = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"], check=True,
+                         capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
+                         check=True, capture_output=True).stdout
+    import base64
+    import hashlib
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
 def command(config, *extra):
     return ["/usr/bin/python3", "-m", "appliance", "web", "--config", config, *extra]
 

@@ -46,3 +46,37 @@ def test_bad_time_zone_is_a_config_error(config):
     proc = subprocess.run(command(config(timezone="Mars/Base"), "--listen", "127.0.0.1:0"),
                           cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert proc.returncode != 0 and "time zone" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_idle_connections_do_not_lock_the_page_out(config):
+    # issue 14: 110 idle connections made waitress (connection_limit 100) refuse everyone
+    import http.client
+    import socket
+    import time
+    server = Server(config())
+    host, port = server.url.split("//")[1].rsplit(":", 1)
+    idle = []
+    try:
+        for _ in range(150):
+            idle.append(socket.create_connection((host, int(port)), timeout=5))
+        # another client (127.0.0.2 is loopback too) is answered at once
+        conn = http.client.HTTPConnection(host, int(port), timeout=10,
+                                          source_address=("127.0.0.2", 0))
+        t = time.monotonic()
+        conn.request("GET", "/api/status")
+        assert conn.getresponse().status == 200
+        assert time.monotonic() - t < 10
+        conn.close()
+        # the flooding address holds at most PER_CLIENT of them: the rest were closed
+        import select
+
+        from appliance.web import serve
+        from support.wait import wait_until
+
+        def closed():  # the server never writes to them: readable means closed
+            return len(select.select(idle, [], [], 0)[0]) >= len(idle) - serve.PER_CLIENT
+        wait_until(closed, 10, what="connections past the per-client cap to be closed")
+    finally:
+        for s in idle:
+            s.close()
+        server.stop()
