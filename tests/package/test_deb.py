@@ -71,6 +71,16 @@ def test_shipped_config_checks_and_units_verify(installation):
     assert " /etc/spanflow/spanflow.toml " in conffiles, conffiles
 
 
+def test_install_makes_a_self_signed_pair_for_https(installation):
+    # the page off loopback needs [web] tls_certificate/tls_key: the shipped paths must load
+    key, cert = "/etc/spanflow/tls/web.key", "/etc/spanflow/tls/web.crt"
+    assert run("stat", "-c", "%U %G %a", key).stdout.split() == ["root", "spanflow", "640"]
+    assert run("openssl", "x509", "-in", cert, "-noout", "-checkend", "86400").returncode == 0
+    loads = run("/usr/bin/python3", "-c", "import ssl, sys; ssl.create_default_context("
+                "ssl.Purpose.CLIENT_AUTH).load_cert_chain(sys.argv[1], sys.argv[2])", cert, key)
+    assert loads.returncode == 0, loads.stderr
+
+
 def test_reinstall_keeps_the_user_and_local_settings(installation):
     local = "/etc/spanflow/spanflow.d/zz-test-reinstall.toml"
     with open(local, "w") as f:
