@@ -87,19 +87,36 @@ def judge(p, rows, tallies):
     r_ = p["dns_resolver"]
     if r_["enabled"] and r_["allowed"]:
         out += _unlisted(rows, lambda r: r.dport == 53, _nets(r_["allowed"]), "dns_resolver",
-                         r_["severity"], "resolver")
+                         r_["severity"], "resolver", _probe_packets(p))
     d = p["dns_port"]
     if d["enabled"] and d["ports"]:
         ports = {int(x) for x in d["ports"]}
         out += _unlisted(rows, lambda r: r.dport in ports, _nets(r_["allowed"]), "dns_port",
-                         d["severity"], "DNS port")
+                         d["severity"], "DNS port", _probe_packets(p))
     return out
 
 
-def _unlisted(rows, match, allowed, rule, severity, what):
+def _probe_packets(p):
+    # the scan rules' definition of a probe: at most that many packets per TCP flow
+    return p["port_scan"]["probe_packets"] if "port_scan" in p else 3
+
+
+def is_request(r, probe_packets):
+    """Tell a client's request from an answer or a probe: one event is not also a DNS alert.
+
+    An answer goes from the service port to a higher client port (a SYN flood's SYN-ACKs from
+    port 22 to the attacker's port 5053 are not DNS); a TCP flow of a few packets is a probe.
+    """
+    if r.sport < r.dport:
+        return False
+    return r.proto != "tcp" or r.packets / max(r.flows, 1) > probe_packets
+
+
+def _unlisted(rows, match, allowed, rule, severity, what, probe_packets):
     seen = {}
     for r in rows:
-        if r.proto in ("udp", "tcp") and match(r) and not _allowed(r.dst, allowed):
+        if r.proto in ("udp", "tcp") and match(r) and not _allowed(r.dst, allowed) \
+                and is_request(r, probe_packets):
             k = (r.src, r.dst, r.dport, r.proto)
             f, pk, b = seen.get(k, (0, 0, 0))
             seen[k] = (f + r.flows, pk + r.packets, b + r.bytes)

@@ -10,6 +10,7 @@ from .notify import Notifier
 from .passes import findings
 from .store import AlertStore
 from .suppress import suppressed
+from .window import Windows
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class Detector:
         self.counters = {"intervals": 0, "findings": 0, "alerts": 0, "deduplicated": 0,
                          "suppressed": 0, "errors": 0}
         self.last_error, self.last_interval, self.last_seconds = None, None, None
-        self.recent_ssh = []
+        self.windows = None
 
     def start(self):
         """Load the rules (failing on bad ones) and open the store."""
@@ -53,12 +54,13 @@ class Detector:
                 raise ConfigError([f"detect.suppress names unknown rule(s) {', '.join(unknown)} "
                                    f"(known: {', '.join(sorted(self.settings))})"])
             self.store = AlertStore(self.paths.database, clock=self.clock)
+            self.windows = Windows(self.store.con)  # survives a restart: see window.py
             self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog)
 
     def stop(self):
         if self.store is not None:
             self.store.close()
-            self.store = None
+            self.store = self.windows = None
 
     def poll(self, now):
         """Do nothing: detection runs when ingest hands over an interval."""
@@ -69,14 +71,14 @@ class Detector:
         t0 = time.monotonic()
         start, end = interval.start.timestamp(), interval.end.timestamp()
         try:
-            state = {"baseline": self.store.baseline(), "ssh": self.recent_ssh}
+            state = {"baseline": self.store.baseline(), "windows": self.windows,
+                     "seconds": end - start}
             found, state = findings(self.settings, interval.path, state, end)
             t = self.settings["trend"]
             if t["enabled"]:
                 found += trend.judge(t, trend.read(self.cfg, self.paths, t, interval.start,
                                                    interval.end), start, end)
             self.store.save_baseline(state["baseline"])
-            self.recent_ssh = state["ssh"]  # in memory: a restart forgets at most one window
         except Exception as exc:  # one bad file must not stop detection of the next
             self.counters["errors"] += 1
             self.last_error = f"{os.path.basename(interval.path)}: {exc}"

@@ -2,10 +2,11 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from . import cleartext, dns, flows, scan, volume
+from . import cleartext, dns, events, flows, scan, volume, window
 
 SERVICE_FIELDS = "srcip,dstip,srcport,dstport,proto"
 SCAN_FIELDS = "srcip,dstip,srcport,dstport,proto"  # srcport: tell probes from answers
+PROBE_SOURCES = 200  # sources with the most probe-sized flows looked at per interval
 
 
 def service_filter(settings):
@@ -15,26 +16,32 @@ def service_filter(settings):
     return " or ".join(f"({t})" for t in terms)
 
 
-def evaluate(settings, rows, blocks, tallies, scan_rows, state, end):
+def evaluate(settings, rows, blocks, tallies, scan_rows, state, end, src_probes=None):
     """Judge one interval's rows, stat blocks and DNS tallies; scan_rows(sources) fetches more.
 
-    state carries what outlives an interval: {"baseline": volume baselines, "ssh": recent SSH
-    counts}; return (findings, new state).
+    state carries what outlives an interval: {"baseline": volume baselines, "windows": the
+    counting rules' windows (window.Windows; in memory when absent), "seconds": the interval's
+    length}; src_probes is [(source, probe flows)] (default: every source's flows in blocks[0]).
+    Return (findings, new state).
     """
     out = []
     if settings["cleartext"]["enabled"]:
         out += cleartext.judge(settings["cleartext"], rows)
     out += dns.judge(settings, rows, tallies)
-    found, ssh = scan.judge_ssh(settings, state.get("ssh", []), scan.ssh_counts(settings, rows), end)
-    out += found
+    windows = state.get("windows") or window.memory()
+    if src_probes is None:
+        src_probes = [(row[1], row[2]) for row in blocks[0]]
+    sources = scan.candidates(settings, src_probes, state.get("seconds", 60))
+    ports, hosts = scan.observe_scans(settings, scan_rows(sources) if sources else [],
+                                      set(sources))
+    observed = {"port_scan": ports, "host_sweep": hosts,
+                "ssh_guessing": scan.observe_ssh(settings, rows)}
+    out += scan.judge(settings, windows, observed, end)
     baseline = state.get("baseline", {})
-    sources = scan.candidates(settings, blocks[0])
-    if sources:
-        out += scan.judge_scans(settings, scan_rows(sources))
     if settings["volume"]["enabled"]:
         baseline, found = volume.judge(settings["volume"], baseline, volume.observations(blocks))
         out += found
-    return out, {"baseline": baseline, "ssh": ssh}
+    return events.one_per_event(out), {**state, "baseline": baseline, "windows": windows}
 
 
 def findings(settings, path, state, end, workers=2):
@@ -54,6 +61,9 @@ def findings(settings, path, state, end, workers=2):
     more = cleartext.followup(rows) if settings["cleartext"]["enabled"] else ""
     if more:
         rows += flows.aggregate(path, SERVICE_FIELDS, more)
+    probes = flows.stats(path, ["srcip/flows"], PROBE_SOURCES, scan.probe_filter(settings))[0] \
+        if settings["port_scan"]["enabled"] or settings["host_sweep"]["enabled"] else []
     return evaluate(settings, rows, blocks, tallies,
                     lambda sources: flows.aggregate(path, SCAN_FIELDS,
-                                                    scan.candidate_filter(sources)), state, end)
+                                                    scan.candidate_filter(settings, sources)),
+                    state, end, [(row[1], row[2]) for row in probes])

@@ -1,70 +1,243 @@
-"""Scans and sweeps (one source, many ports or hosts) and SSH password guessing."""
+"""Scans and sweeps (one source probing many ports or hosts) and SSH password guessing, over windows.
+
+Each flow file adds what it showed to the rule's sliding window (window.py); a rule alerts when
+the window's sum crosses its threshold, so a scan or a guessing run paced over many files is
+caught like a fast one.
+"""
+
+import math
 
 from .finding import Finding, host_filter
 
 RULES = {
-    "port_scan": {"severity": "medium", "ports": 100},  # distinct ports of one target host
-    "host_sweep": {"severity": "medium", "hosts": 50},  # distinct hosts on one port
+    "port_scan": {"severity": "medium", "ports": 100,  # distinct ports of one target host
+                  "window": 300, "probe_packets": 3},
+    "host_sweep": {"severity": "medium", "hosts": 50,  # distinct hosts probed by one source
+                   "window": 300, "probe_packets": 3},
     "ssh_guessing": {
         "severity": "high",
-        "attempts": 10,  # short sessions from one source to one server within the window
-        "min_packets": 6,  # a login attempt completes the key exchange; scan probes do not
+        "attempts": 20,  # estimated password tries from one source to one server in the window
+        "min_packets": 6,  # client packets of a session that reaches a login; a probe sends fewer
         "max_packets": 30,  # a key login with a shell and a few commands, or a copy, sends more
-        "window": 60,  # seconds over which attempts add up (flow files are 5-60 s)
+        "attempt_bytes": 100,  # client payload bytes one more try adds (hydra ~90, OpenSSH ~150)
+        "window": 300,  # seconds over which attempts add up
     },
 }
 MAX_CANDIDATES = 50  # sources looked at closely per interval
+SWEEP_SERVICES = 6  # services named in a sweep's summary and filter
 
 
-def candidates(p, src_flows):
-    """Return sources whose flow count could reach a scan threshold ([(proto, ip, flows...)])."""
-    need = min(p["port_scan"]["ports"] if p["port_scan"]["enabled"] else 1 << 62,
-               p["host_sweep"]["hosts"] if p["host_sweep"]["enabled"] else 1 << 62)
-    return [row[1] for row in src_flows if row[2] >= need][:MAX_CANDIDATES]
+def _per_flow(r):
+    return r.packets / max(r.flows, 1)
 
 
-def candidate_filter(sources):
-    """Return the nfdump filter selecting flows from these sources."""
-    return f"src ip in [{' '.join(sources)}]"
+def _window_text(seconds):
+    return f"{seconds // 60} min" if seconds % 60 == 0 and seconds >= 60 else f"{seconds} s"
 
 
-def judge_scans(p, rows):
-    """Return port scan and host sweep findings from -A srcip,dstip,srcport,dstport,proto rows."""
-    ports, hosts = {}, {}
+def probe_filter(p):
+    """Return the nfdump filter of flows that can be probes (few packets, or any ICMP)."""
+    # the larger limit of the two rules: each rule applies its own to the rows
+    n = max(p["port_scan"]["probe_packets"], p["host_sweep"]["probe_packets"], 1)
+    return f"((proto tcp or proto udp) and packets <= {n}) or proto icmp or proto icmp6"
+
+
+def needed(p, seconds):
+    """Return the probes per interval of `seconds` that make a source worth a close look."""
+    need = []
+    for rule, what in (("port_scan", "ports"), ("host_sweep", "hosts")):
+        s = p[rule]
+        if s["enabled"]:
+            # a scan spread evenly over the window shows window/interval times fewer per file;
+            # half of that leaves room for uneven pacing
+            share = min(1.0, seconds / max(s["window"], seconds))
+            need.append(max(2, math.ceil(s[what] * share / 2)))
+    return min(need) if need else None
+
+
+def candidates(p, src_probes, seconds):
+    """Return sources whose probe flows [(source, flows)] in an interval could build a scan."""
+    need = needed(p, seconds)
+    if need is None:
+        return []
+    return [src for src, flows in src_probes if flows >= need][:MAX_CANDIDATES]
+
+
+def candidate_filter(p, sources):
+    """Return the nfdump filter selecting these sources' probes and the answers to them."""
+    return f"ip in [{' '.join(sources)}] and ({probe_filter(p)})"
+
+
+def _answered(rows):
+    """Return the (src, dst, sport, dport, proto) keys that have traffic back."""
+    return {(r.dst, r.src, r.dport, r.sport, r.proto) for r in rows}
+
+
+def probes(rows, sources, limit):
+    """Yield (src, dst, proto, port, row) of the probes from sources among -A 5-tuple rows.
+
+    A probe sends at most `limit` packets per flow. TCP and UDP answers go from the service port to
+    a higher client port and are not probes; a UDP datagram that got a UDP answer is a session
+    (a resolver asking many servers is no sweep); ICMP counts whatever its type, under port 0.
+    """
+    back = _answered(rows)
     for r in rows:
-        port = r.dport
-        if r.proto in ("icmp", "icmp6"):
-            # a ping sweep; nfdump -A keeps no ICMP type, and replies each go to one host only
-            port = 0
-        elif r.proto not in ("tcp", "udp") or r.dport > r.sport:
-            # answers go from the service port to a higher client port: count probes only
+        if r.src not in sources or _per_flow(r) > limit:
             continue
-        else:
-            p_ = ports.setdefault((r.src, r.dst), {})
-            p_[(r.proto, r.dport)] = p_.get((r.proto, r.dport), 0) + r.flows
-        h_ = hosts.setdefault((r.src, r.proto, port), {})
-        h_[r.dst] = h_.get(r.dst, 0) + r.flows
+        if r.proto in ("icmp", "icmp6"):
+            yield r.src, r.dst, r.proto, 0, r
+        elif r.proto in ("tcp", "udp") and r.dport <= r.sport:
+            if r.proto == "udp" and (r.src, r.dst, r.sport, r.dport, "udp") in back:
+                continue
+            yield r.src, r.dst, r.proto, r.dport, r
+
+
+def observe_scans(p, rows, sources):
+    """Return ({"src>dst": {"proto/port": counts}}, {"src": {"dst|service": counts}})."""
+    ports, hosts = {}, {}
+    for rule, table, limit in (("port_scan", ports, p["port_scan"]["probe_packets"]),
+                               ("host_sweep", hosts, p["host_sweep"]["probe_packets"])):
+        if not p[rule]["enabled"]:
+            continue
+        for src, dst, proto, port, r in probes(rows, sources, limit):
+            if rule == "port_scan":
+                if proto.startswith("icmp"):
+                    continue
+                key, item = f"{src}>{dst}", f"{proto}/{port}"
+            else:
+                key, item = src, f"{dst}|{proto if proto.startswith('icmp') else f'{port}/{proto}'}"
+            c = table.setdefault(key, {}).setdefault(item, [0, 0, 0])
+            c[0] += r.flows
+            c[1] += r.packets
+            c[2] += r.bytes
+    return ports, hosts
+
+
+def observe_ssh(p, rows):
+    """Return {"src>dst": {"client port": [flows, packets, bytes]}} of login-sized SSH sessions."""
+    s = p["ssh_guessing"]
+    out = {}
+    for r in rows:
+        if r.proto == "tcp" and r.dport == 22 and s["min_packets"] <= _per_flow(r) <= s["max_packets"]:
+            c = out.setdefault(f"{r.src}>{r.dst}", {}).setdefault(str(r.sport), [0, 0, 0])
+            c[0] += r.flows
+            c[1] += r.packets
+            c[2] += r.bytes
+    return out
+
+
+def payload(src, packets, size):
+    """Return a flow's bytes without its IP and TCP headers (with timestamps: 32 bytes of TCP)."""
+    return size - packets * ((40 if ":" in src else 20) + 32)
+
+
+def attempts(p, sessions, src=""):
+    """Estimate password tries from sessions {client port: [flows, packets, bytes]}.
+
+    The pair's smallest session is taken as one try (its key exchange and one request); every
+    further `attempt_bytes` of payload a session sent is one more try. Payload, not bytes: a slow
+    session carries more bare ACKs. A tool that reuses a connection for several tries is counted
+    by its tries, not its connections; a client repeating the same login counts one per session.
+    """
+    each = []
+    for flows, packets, size in sessions.values():
+        n = max(flows, 1)
+        each += [payload(src, packets / n, size / n)] * n
+    if not each:
+        return 0
+    base = min(each)
+    step = max(p["ssh_guessing"]["attempt_bytes"], 1)
+    return sum(1 + max(0, round((b - base) / step)) for b in each)
+
+
+def _sums(seen):
+    return seen.new
+
+
+def judge_ports(p, seen):
+    """Return (window key, Finding) of port scans from {"src>dst": Seen}."""
+    s, out = p["port_scan"], []
+    for key, w in sorted(seen.items()):
+        if not w.now or len(w.items) < s["ports"]:
+            continue
+        src, dst = key.split(">")
+        f, pk, b = _sums(w)
+        out.append((key, Finding("port_scan", key, s["severity"],
+                           f"{src} probed {len(w.items)} ports of {dst} in "
+                           f"{_window_text(s['window'])}",
+                           f"src ip {src} and dst ip {dst}", f, pk, b, (src, dst))))
+    return out
+
+
+def _service_filter(services):
+    icmp = sorted(x for x in services if x.startswith("icmp"))
+    by_proto = {}
+    for x in services:
+        if "/" in x:
+            port, proto = x.split("/")
+            by_proto.setdefault(proto, []).append(int(port))
+    terms = [f"proto {x}" for x in icmp]
+    terms += [f"(proto {proto} and dst port in [{' '.join(map(str, sorted(ports)))}])"
+              for proto, ports in sorted(by_proto.items())]
+    return " or ".join(terms)
+
+
+def judge_hosts(p, seen):
+    """Return (window key, Finding) per sweeping source from {"src": Seen}, naming its services."""
+    s, out = p["host_sweep"], []
+    for src, w in sorted(seen.items()):
+        hosts = {item.split("|")[0] for item in w.items}
+        if not w.now or len(hosts) < s["hosts"]:
+            continue
+        per = {}
+        for item in w.items:
+            dst, service = item.split("|")
+            per.setdefault(service, set()).add(dst)
+        top = sorted(per, key=lambda x: (-len(per[x]), x))[:SWEEP_SERVICES]
+        f, pk, b = _sums(w)
+        out.append((src, Finding("host_sweep", f"{src}>*", s["severity"],
+                           f"{src} probed {len(hosts)} hosts in {_window_text(s['window'])} "
+                           f"with {', '.join(top)}",
+                           f"src ip {src} and ({_service_filter(top)})", f, pk, b, (src,))))
+    return out
+
+
+def judge_ssh(p, seen):
+    """Return (window key, Finding) of SSH guessing from {"src>dst": Seen} of login-sized sessions."""
+    s, out = p["ssh_guessing"], []
+    for key, w in sorted(seen.items()):
+        tries = attempts(p, w.items, key.split(">")[0])
+        if not w.now or tries < s["attempts"]:
+            continue
+        src, dst = key.split(">")
+        f, pk, b = _sums(w)
+        out.append((key, Finding("ssh_guessing", key, s["severity"],
+                           f"{src} made about {tries} SSH login attempts in {len(w.items)} "
+                           f"sessions to {dst} in {_window_text(s['window'])}",
+                           f"{host_filter(src, dst)} and proto tcp and port 22", f, pk, b,
+                           (src, dst))))
+    return out
+
+
+JUDGES = {"port_scan": judge_ports, "host_sweep": judge_hosts, "ssh_guessing": judge_ssh}
+
+
+def judge(p, windows, observed, end):
+    """Add one interval's observations {rule: {key: items}} to the windows; return Findings.
+
+    Keys that alert have their intervals marked, so the next alert of the key counts only new flows.
+    """
     out = []
-    ps = p["port_scan"]
-    if ps["enabled"]:
-        for (src, dst), seen in sorted(ports.items()):
-            if len(seen) >= ps["ports"]:
-                out.append(Finding("port_scan", f"{src}>{dst}", ps["severity"],
-                                   f"{src} reached {len(seen)} ports of {dst}",
-                                   f"src ip {src} and dst ip {dst}", sum(seen.values()), 0, 0,
-                                   (src, dst)))
-    hs = p["host_sweep"]
-    if hs["enabled"]:
-        for (src, proto, port), seen in sorted(hosts.items()):
-            if len(seen) >= hs["hosts"]:
-                icmp = proto.startswith("icmp")
-                what = proto if icmp else f"port {port}/{proto}"
-                out.append(Finding("host_sweep", f"{src}>*:{proto if icmp else f'{port}/{proto}'}",
-                                   hs["severity"],
-                                   f"{src} reached {len(seen)} hosts with {what}",
-                                   f"src ip {src} and proto {proto}"
-                                   + ("" if icmp else f" and dst port {port}"),
-                                   sum(seen.values()), 0, 0, (src,)))
+    for rule, keys in observed.items():
+        s = p[rule]
+        if not s["enabled"]:
+            continue
+        windows.prune(rule, end - s["window"])
+        windows.add(rule, end, keys)
+        seen = windows.seen(rule, end, s["window"], keys=set(keys))
+        for key, f in JUDGES[rule](p, seen):
+            windows.reported(rule, key, seen[key].ends)
+            out.append(f)
     return out
 
 
@@ -73,42 +246,3 @@ def interest(p):
     s = p["ssh_guessing"]
     return [f"proto tcp and dst port 22 and packets >= {s['min_packets']} and "
             f"packets <= {s['max_packets']}"] if s["enabled"] else []
-
-
-def ssh_counts(p, rows):
-    """Return {(src, dst): (sessions, packets, bytes)} of short client sessions to port 22."""
-    s = p["ssh_guessing"]
-    pairs = {}
-    for r in rows:
-        if r.proto == "tcp" and r.dport == 22 and s["min_packets"] <= r.packets / max(r.flows, 1) \
-                <= s["max_packets"]:
-            f, pk, b = pairs.get((r.src, r.dst), (0, 0, 0))
-            pairs[(r.src, r.dst)] = (f + r.flows, pk + r.packets, b + r.bytes)
-    return pairs
-
-
-def judge_ssh(p, recent, counts, end):
-    """Return (findings, recent) over the last `window` seconds of interval counts.
-
-    recent is [(interval end, counts)]: guesses paced over minutes span many flow files.
-    """
-    s = p["ssh_guessing"]
-    if not s["enabled"]:
-        return [], []
-    recent = [(e, c) for e, c in recent if e > end - s["window"]] + [(end, counts)]
-    total = {}
-    for _e, c in recent:
-        for pair, (f, pk, b) in c.items():
-            t = total.get(pair, (0, 0, 0))
-            total[pair] = (t[0] + f, t[1] + pk, t[2] + b)
-    found = [Finding("ssh_guessing", f"{src}>{dst}", s["severity"],
-                     f"{src} opened {f} short SSH sessions to {dst} in {s['window']} s",
-                     f"{host_filter(src, dst)} and proto tcp and port 22", f, pk, b, (src, dst))
-             for (src, dst), (f, pk, b) in sorted(total.items())
-             if f >= s["attempts"] and pair_seen_now(counts, src, dst)]
-    return found, recent
-
-
-def pair_seen_now(counts, src, dst):
-    """Tell whether the pair guessed in this interval (older guesses alone raise nothing new)."""
-    return (src, dst) in counts

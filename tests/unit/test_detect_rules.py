@@ -86,21 +86,3 @@ def test_dns_finding_carries_the_evidence_filter_and_counts():
     assert f.filter == "host 10.2.0.11 and (port 53 or (proto udp and src port 0 and dst port 0))"
     # what the evidence filter shows: 30 queries, 30 answers and 30 fragments, one flow each
     assert (f.flows, f.packets, f.bytes) == (90, 90, 30 * (70 + 600 + 400))
-
-
-def test_ssh_guesses_spread_over_files_add_up_within_the_window():
-    s = settings_for("scan")
-    case = next(c for n, c in CASES if c["name"] == "ssh password guessing")
-    one = [{**case["sessions"][0], "repeat": 4}]  # 4 guesses per 5-second file
-    state, raised = {}, []
-    for n in range(4):
-        rows = samples.rows([{**one[0], "sport": 54000 + 10 * n}])
-        found, state = passes.evaluate(s, rows, stat_blocks(rows), tallies(rows), list,
-                                       state, T_END + 5 * n)
-        raised.append([f.key for f in found])
-    assert raised == [[], [], ["10.3.0.70>10.3.0.22"], ["10.3.0.70>10.3.0.22"]]
-    # past the window the old guesses are forgotten
-    rows = samples.rows(one)
-    found, state = passes.evaluate(s, rows, stat_blocks(rows), tallies(rows), list, state,
-                                   T_END + 15 + s["ssh_guessing"]["window"])
-    assert found == [] and len(state["ssh"]) == 1

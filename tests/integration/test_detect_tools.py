@@ -1,0 +1,66 @@
+"""Real tools' recorded traffic through softflowd -r, nfcapd, ingest and detection, on the shipped rules.
+
+Each capture (tests/fixtures/attacks, README there) is cut into the flow files a sensor rotating
+every 60 s would have written; the real IngestWorker hands them to the real Detector on the
+shipped configs/spanflow.toml and configs/rules.d. Each tool must raise exactly its alert (one
+event, one alert) and the baseline nothing. No root needed: softflowd reads the capture.
+"""
+
+import pytest
+
+from support import attacks, tools
+
+pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
+                        package="softflowd nfdump")
+
+A, V = "10.66.0.10", "10.66.0.20"
+EXPECTED = {
+    "nmap_syn": [f"port_scan {A}>{V}"],
+    "nmap_slow": [f"port_scan {A}>{V}"],
+    "nmap_sweep": [f"host_sweep {A}>*"],
+    "hydra_ssh": [f"ssh_guessing {A}>{V}"],
+    "hydra_slow": [f"ssh_guessing {A}>{V}"],
+    "iodine": [f"dns_tunnel {A}"],
+    "telnet": [f"cleartext {A}>{V}:telnet"],
+    # the volume rule learns for 10 intervals first; test_volume_flood_names_the_attacker below
+    "hping3_flood": [],
+    "baseline": [],
+}
+
+
+def test_every_capture_has_an_expectation():
+    assert sorted(EXPECTED) == attacks.names()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_tool_raises_exactly_its_alert_on_the_shipped_rules(tmp_path, name):
+    alerts, status = attacks.detect(name, tmp_path)
+    assert attacks.raised(alerts) == EXPECTED[name], [a["summary"] for a in alerts]
+    assert status["errors"] == 0, status["last_error"]
+
+
+def test_slow_scan_is_caught_by_the_window_not_by_one_file(tmp_path):
+    alerts, status = attacks.detect("nmap_slow", tmp_path)
+    (alert,) = alerts
+    assert status["intervals"] >= 5  # the scan spread over five or more flow files
+    # a one-file window (what every rule had before) misses the same scan
+    one, _ = attacks.detect("nmap_slow", tmp_path / "one", rules_extra="[port_scan]\nwindow = 60\n")
+    assert one == []
+    ports = int(alert["summary"].split(" probed ")[1].split()[0])
+    assert ports >= 100 and "in 5 min" in alert["summary"]
+
+
+def test_hydra_default_run_counts_its_tries(tmp_path):
+    (alert,) = attacks.detect("hydra_ssh", tmp_path)[0]
+    tries = int(alert["summary"].split("about ")[1].split()[0])
+    sessions = int(alert["summary"].split(" in ")[1].split()[0])
+    assert 25 <= tries <= 40 and sessions < tries  # 30 tries in fewer sessions
+
+
+def test_paced_guessing_is_caught_by_the_window_not_by_one_file(tmp_path):
+    alerts, status = attacks.detect("hydra_slow", tmp_path)
+    assert attacks.raised(alerts) == [f"ssh_guessing {A}>{V}"] and status["intervals"] >= 5
+    one, _ = attacks.detect("hydra_slow", tmp_path / "one",
+                            rules_extra="[ssh_guessing]\nwindow = 60\n")
+    assert one == []
+
