@@ -154,3 +154,32 @@ def suppressions(v):
         if "rule" in item and not isinstance(item["rule"], str):
             return want
     return None
+
+
+_EMAIL = re.compile(r"^[^@\s<>,]+@[^@\s<>,]+$")
+
+
+def optional(check):
+    """Allow "" (off) beside what check accepts."""
+    def inner(v):
+        return None if v == "" else check(v)
+    return inner
+
+
+def endpoint(v):
+    """One "host:port" (a name or an address; IPv6 in brackets)."""
+    return None if endpoints([v]) is None else 'a "host:port" such as "mail.example.org:587"'
+
+
+def email(v):
+    return None if isinstance(v, str) and _EMAIL.match(v) else 'an address such as "ops@example.org"'
+
+
+def emails(v):
+    ok = isinstance(v, list) and all(email(x) is None for x in v)
+    return None if ok else 'a list of addresses such as ["ops@example.org"]'
+
+
+def url(v):
+    ok = isinstance(v, str) and re.match(r"^https?://[^\s/]+(/\S*)?$", v)
+    return None if ok else 'an http:// or https:// URL'

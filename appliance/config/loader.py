@@ -75,6 +75,10 @@ def _cross_checks(cfg, origin, problems):
         where = origin.get(("web", "listen"), "defaults")
         problems.append(f"{where}: web.listen = {cfg.web.listen!r} is off loopback: it needs "
                         "web.password_hash (or listen on 127.0.0.1)")
+    if cfg.detect.smtp_server and not cfg.detect.smtp_to:
+        where = origin.get(("detect", "smtp_server"), "defaults")
+        problems.append(f"{where}: detect.smtp_server is set but detect.smtp_to is empty: "
+                        "list who gets the alerts, or set smtp_server = \"\"")
 
 
 def _hints(cls):

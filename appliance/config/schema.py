@@ -111,6 +111,19 @@ class Detect:
     syslog: str = opt("", c.string)  # "" = off, else "udp:HOST:PORT" or "unix:/dev/log"
     cooldown: int = opt(900, c.int_range(0))
     suppress: list = opt(list, c.suppressions, factory=True)
+    # delivery of new alerts beyond the log (appliance/detect/deliver.py)
+    smtp_server: str = opt("", c.optional(c.endpoint))  # "" = no e-mail, else "HOST:PORT"
+    smtp_starttls: bool = opt(True, c.boolean)
+    smtp_from: str = opt("spanflow@localhost", c.email)
+    smtp_to: list = opt(list, c.emails, factory=True)
+    smtp_user: str = opt("", c.string)
+    smtp_password_file: str = opt("", c.string)
+    smtp_ca_file: str = opt("", c.string)
+    webhook_url: str = opt("", c.optional(c.url))
+    webhook_retries: int = opt(3, c.int_range(0, 10))
+    delivery_timeout: int = opt(10, c.int_range(1, 300))
+    delivery_per_minute: int = opt(10, c.int_range(0))
+    delivery_queue: int = opt(100, c.int_range(1, 100000))
 
 
 @dataclass(frozen=True)

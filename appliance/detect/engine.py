@@ -5,7 +5,7 @@ import os
 import time
 
 from ..errors import ConfigError
-from . import rules, trend
+from . import deliver, rules, trend
 from .notify import Notifier
 from .passes import findings
 from .store import AlertStore
@@ -55,9 +55,13 @@ class Detector:
                                    f"(known: {', '.join(sorted(self.settings))})"])
             self.store = AlertStore(self.paths.database, clock=self.clock)
             self.windows = Windows(self.store.con)  # survives a restart: see window.py
-            self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog)
+            self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog,
+                                     deliver.couriers(self.cfg.detect))
+            self.notifier.start()
 
     def stop(self):
+        if self.notifier is not None:
+            self.notifier.stop()
         if self.store is not None:
             self.store.close()
             self.store = self.windows = None
@@ -116,6 +120,9 @@ class Detector:
                "last_error": self.last_error}
         if self.notifier:
             out.update(sent=self.notifier.sent, send_errors=self.notifier.errors)
+            delivery = self.notifier.delivery()
+            if delivery:
+                out["delivery"] = delivery
         if self.store is not None:
             try:
                 out["active"] = self.store.counts()["active"]

@@ -1,4 +1,4 @@
-"""Send new alerts out: one JSON line each to the alert log, and RFC 5424 syslog if configured."""
+"""Send new alerts out: a JSON line each to the alert log, RFC 5424 syslog, e-mail and webhook."""
 
 import json
 import logging
@@ -43,10 +43,14 @@ def parse_target(spec):
 
 
 class Notifier:
-    """Append alerts to a JSON-lines file and send them to syslog; failures are counted."""
+    """Append alerts to a JSON-lines file, send them to syslog, queue them for delivery.
 
-    def __init__(self, alert_log, syslog=""):
+    couriers (deliver.py) send e-mail and webhooks on their own threads; failures are counted.
+    """
+
+    def __init__(self, alert_log, syslog="", couriers=()):
         self.alert_log, self.target = alert_log, parse_target(syslog) if syslog else None
+        self.couriers = list(couriers)
         self.sent, self.errors, self.last_error = 0, 0, None
         self.hostname, self.pid = socket.gethostname(), os.getpid()
 
@@ -65,3 +69,18 @@ class Notifier:
             self.errors += 1
             self.last_error = str(exc)
             log.warning("alert %s not sent: %s", alert.get("id"), exc)
+        for courier in self.couriers:  # never waits: queued, or counted as not sent
+            courier.put(alert)
+
+    def start(self):
+        for courier in self.couriers:
+            courier.start()
+
+    def stop(self):
+        """Give queued deliveries a moment, then end their threads (twice is harmless)."""
+        for courier in self.couriers:
+            courier.stop()
+
+    def delivery(self):
+        """Return {channel: counters} of the e-mail and webhook couriers."""
+        return {c.channel.name: c.status() for c in self.couriers}

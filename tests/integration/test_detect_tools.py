@@ -9,6 +9,8 @@ event, one alert) and the baseline nothing. No root needed: softflowd reads the 
 import pytest
 
 from support import attacks, tools
+from support.receivers import Receiver, cert, smtp  # noqa: F401  (fixtures)
+from support.wait import wait_until
 
 pytestmark = tools.needs("/usr/sbin/softflowd", "/usr/bin/nfcapd", "/usr/bin/nfdump",
                         package="softflowd nfdump")
@@ -64,3 +66,26 @@ def test_paced_guessing_is_caught_by_the_window_not_by_one_file(tmp_path):
                             rules_extra="[ssh_guessing]\nwindow = 60\n")
     assert one == []
 
+
+def test_alerts_reach_mail_and_webhook_on_the_shipped_config(tmp_path, smtp, cert):
+    sink, server = smtp
+    rx = Receiver()
+    secret = tmp_path / "smtp-password"
+    secret.write_text("s3cret\n")
+    try:
+        alerts, status = attacks.detect("telnet", tmp_path / "store", detect_extra=f"""
+smtp_server = "{server}"
+smtp_to = ["ops@example.org"]
+smtp_user = "spanflow"
+smtp_password_file = "{secret}"
+smtp_ca_file = "{cert[0]}"
+webhook_url = "{rx.url}"
+""")
+        wait_until(lambda: sink.messages and rx.got, 30, what="the mail and the POST")
+    finally:
+        rx.close()
+    (alert,) = alerts
+    assert set(status["delivery"]) == {"email", "webhook"}
+    (_sender, to, text, tls), = sink.messages
+    assert to == ["ops@example.org"] and tls and f"cleartext: {A}>{V}:telnet" in text
+    assert [a["id"] for _p, _t, a in rx.got] == [alert["id"]]
