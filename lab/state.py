@@ -9,6 +9,8 @@ import signal
 import subprocess
 import time
 
+from appliance import statefile
+
 log = logging.getLogger(__name__)
 
 RUN_ROOT = "/run/spanflow-lab"
@@ -21,10 +23,7 @@ def path_of(run_dir):
 
 def save(run_dir, state):
     """Write the state atomically (tmp + rename)."""
-    tmp = path_of(run_dir) + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(state, f)
-    os.replace(tmp, path_of(run_dir))
+    statefile.write(path_of(run_dir), state, mode=0o600)
 
 
 def _alive(pid):

@@ -7,12 +7,13 @@ nfcapd keeps a whole interval in memory and writes it at rotation: when it is ki
 
 import logging
 import os
-import re
 from datetime import datetime, timezone
+
+from ..query import files as flowfiles
+from ..query.files import CURRENT
 
 log = logging.getLogger(__name__)
 
-CURRENT = re.compile(r"^nfcapd\.current\.(\d+)$")
 SHOWN = 10  # newest lost intervals named in the status; the count covers them all
 
 
@@ -29,14 +30,10 @@ def live_pid(pidfile, proc="/proc"):
 
 def orphaned(directory, live):
     """Return [(mtime, name)] of current files not owned by pid `live`, oldest first."""
-    try:
-        names = os.listdir(directory)
-    except FileNotFoundError:
-        return []
     out = []
-    for name in names:
+    for name in flowfiles.catalogue(directory).current():
         m = CURRENT.match(name)
-        if not m or int(m.group(1)) == live:
+        if int(m.group(1)) == live:
             continue
         try:
             out.append((os.stat(os.path.join(directory, name)).st_mtime, name))

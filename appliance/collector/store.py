@@ -1,5 +1,6 @@
 """Report the flow-file store's state: files, flows, disk use, oldest/newest file, last rotation."""
 
+import bisect
 import logging
 import os
 import time
@@ -13,23 +14,11 @@ from .command import flow_dirs
 
 log = logging.getLogger(__name__)
 
-# nfdump -I reads only a file's header, but a process per file over months of files is minutes:
-# keep each closed file's count (files never change once closed) and count new ones within a
-# time budget per call, so the run loop is never held up for long.
-_counts = {}
+# nfdump -I reads only file headers, and one process counts a run of files (-R first:last): about
+# 75 us a file here, against a process per file before (a month of files took 135 s). Runs of at
+# most CHUNK files are kept, so the oldest file's expiry costs one recount of at most CHUNK files.
+CHUNK = 1000
 BUDGET_SECONDS = 1.0
-
-
-def disk_bytes(directory):
-    """Return the bytes on disk under directory (all files, subdirectories included)."""
-    total = 0
-    for root, _, names in os.walk(directory):
-        for name in names:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_blocks * 512
-            except FileNotFoundError:
-                continue  # expired or renamed while we walked
-    return total
 
 
 def parse_info(text):
@@ -42,42 +31,122 @@ def parse_info(text):
     return out
 
 
-def count_flows(flowdir, closed, budget=BUDGET_SECONDS):
-    """Return the flows stored in the closed files, or None until every file has been counted."""
-    known = _counts.setdefault(flowdir, {})
-    names = {n for _, n in closed}
-    for gone in set(known) - names:
-        del known[gone]
-    deadline = time.monotonic() + budget
-    for _, name in reversed(closed):  # newest first: what the operator looks at
-        if name in known:
-            continue
-        if time.monotonic() > deadline:
-            return None
-        try:
-            info = parse_info(nfdump.run(["-I", "-r", os.path.join(flowdir, name)], 10))
-        except ToolError as exc:
-            log.warning("cannot count the flows of %s: %s", name, exc)
-            info = {}
-        known[name] = info.get("flows", 0)
-    return sum(known.values())
+def count_run(flowdir, first, last, timeout=30):
+    """Return the flows stored in the closed files first..last of flowdir (one nfdump -I)."""
+    where = ["-r", os.path.join(flowdir, first)] if first == last else \
+        ["-R", f"{os.path.join(flowdir, first)}:{last}"]
+    try:
+        return parse_info(nfdump.run(["-I", *where], timeout)).get("flows", 0)
+    except ToolError as exc:
+        log.warning("cannot count the flows of %s..%s: %s", first, last, exc)
+        return 0
+
+
+class FlowCount:
+    """The flows of a catalogue's closed files, counted in runs and kept while they are intact."""
+
+    def __init__(self, cat, count=count_run):
+        self.cat, self.count = cat, count
+        self.runs = []  # [first, last, files, flows], oldest first
+        self.version, self.total, self.pending = None, None, 0
+
+    def flows(self, budget=BUDGET_SECONDS):
+        """Return the total flows, or None while some files are not counted yet."""
+        names = self.cat.names()
+        if self.version == self.cat.version:
+            return self.total
+        runs = [r for r in self.runs if _intact(names, r)]
+        deadline = time.monotonic() + budget
+        gaps = _gaps(names, runs)
+        for i, j in reversed(gaps):  # newest first: what the operator looks at
+            while j > i and time.monotonic() <= deadline:
+                k = max(i, j - CHUNK)
+                runs.append([names[k], names[j - 1], j - k,
+                             self.count(self.cat.flowdir, names[k], names[j - 1])])
+                j = k
+        self.runs = _merged(names, sorted(runs))
+        self.pending = sum(j - i for i, j in _gaps(names, self.runs))
+        done = self.pending == 0
+        self.version = self.cat.version if done else None
+        self.total = sum(r[3] for r in self.runs) if done else None
+        return self.total
+
+
+def _index(names, name):
+    i = bisect.bisect_left(names, name)
+    return i if i < len(names) and names[i] == name else None
+
+
+def _intact(names, run):
+    """A run still counts while its first and last files and everything between are there."""
+    i, j = _index(names, run[0]), _index(names, run[1])
+    return i is not None and j is not None and j - i + 1 == run[2]
+
+
+def _gaps(names, runs):
+    """Return [(i, j)] index ranges of names no run covers (runs sorted and intact)."""
+    gaps, pos = [], 0
+    for first, last, _, _ in runs:
+        i = _index(names, first)
+        if i > pos:
+            gaps.append((pos, i))
+        pos = _index(names, last) + 1
+    if pos < len(names):
+        gaps.append((pos, len(names)))
+    return gaps
+
+
+def _merged(names, runs):
+    """Join neighbouring runs while the joined run stays within CHUNK files."""
+    out = []
+    for run in runs:
+        prev = out[-1] if out else None
+        if prev and prev[2] + run[2] <= CHUNK and _index(names, prev[1]) + 1 == _index(names, run[0]):
+            out[-1] = [prev[0], run[1], prev[2] + run[2], prev[3] + run[3]]
+        else:
+            out.append(list(run))
+    return out
+
+
+_counters = {}
+
+
+def flow_count(flowdir):
+    """Return this process's FlowCount of flowdir."""
+    cat = flowfiles.catalogue(flowdir)
+    return _counters.setdefault(cat.flowdir, FlowCount(cat))
+
+
+def disk_bytes(directories):
+    """Return the bytes on disk of the flow directories' closed and current files."""
+    total = 0
+    for directory in directories:
+        cat = flowfiles.catalogue(directory)
+        total += cat.disk_bytes()
+        for name in cat.current():
+            try:
+                total += os.lstat(os.path.join(directory, name)).st_blocks * 512
+            except FileNotFoundError:
+                continue  # renamed at rotation while we looked: counted next time
+    return total
 
 
 def store_state(cfg, paths):
     """Return the store's state as a JSON-able dict (closed files, lost intervals; ISO UTC times)."""
-    closed = flowfiles.closed_files(paths.flows)
-    state = {"dir": paths.flows, "files": len(closed), "flows": count_flows(paths.flows, closed),
-             "disk_bytes": disk_bytes(paths.flows) if os.path.isdir(paths.flows) else 0,
-             "flows_pending": len(closed) - len(_counts.get(paths.flows, {})),
+    dirs = flow_dirs(cfg, paths)
+    names = flowfiles.catalogue(paths.flows).names()
+    counter = flow_count(paths.flows)
+    state = {"dir": paths.flows, "files": len(names), "flows": counter.flows(),
+             "disk_bytes": disk_bytes(dirs), "flows_pending": counter.pending,
              "oldest_file": None, "newest_file": None, "oldest": None, "last_rotation": None,
-             **orphans.lost_state(flow_dirs(cfg, paths), paths.nfcapd_pid)}
-    if closed:
-        state["oldest_file"] = closed[0][1]
-        state["newest_file"] = closed[-1][1]
-        state["oldest"] = records.iso(closed[0][0])  # start of the oldest interval kept
+             **orphans.lost_state(dirs, paths.nfcapd_pid)}
+    if names:
+        state["oldest_file"] = names[0]
+        state["newest_file"] = names[-1]
+        state["oldest"] = records.iso(flowfiles.file_start(names[0]))  # oldest interval kept
         # A file is closed by its rename at rotation: its mtime is the rotation time.
         try:
-            mtime = os.stat(os.path.join(paths.flows, closed[-1][1])).st_mtime
+            mtime = os.stat(os.path.join(paths.flows, names[-1])).st_mtime
             state["last_rotation"] = records.iso(
                 datetime.fromtimestamp(mtime, timezone.utc))
         except FileNotFoundError:

@@ -9,7 +9,7 @@ from pyroute2.ethtool import Ethtool
 from pyroute2.netlink.exceptions import NetlinkError
 
 from ..errors import InterfaceError
-from ..supervisor import snapshot
+from .. import statefile
 from . import plan as mplan
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def _mirror_value(key, before, mtu):
 
 def read_record(path):
     """Return the recorded changes {"interface", "changes"} of an earlier start, or None."""
-    return snapshot.read(path)
+    return statefile.read(path)
 
 
 def apply(mirror, record_path):
@@ -150,7 +150,7 @@ def apply(mirror, record_path):
     record = {"interface": name,
               "changes": mplan.merge(earlier["changes"] if earlier else {}, changes)}
     # Written before changing anything, so a crash half-way is still undone by the next start.
-    snapshot.write(record_path, record)
+    statefile.write(record_path, record)
     order = ("ipv6_disabled", "addresses", "features", "mtu", "noarp", "promisc", "up")
     with IPRoute() as ipr:
         index = _index(ipr, name)

@@ -49,7 +49,7 @@ def file_args(flowdir, chosen):
 
 def search(paths, filter, since=None, until=None, limit=1000, timeout=30):
     """Return the flows of the closed files matching filter within [since, until], at most limit."""
-    chosen = flowfiles.since_files(flowfiles.closed_files(paths.flows), since)
+    chosen = flowfiles.closed_files(paths.flows, since)
     if not chosen:
         filters.check(filter, timeout=min(timeout, 10))  # a bad filter is an error even on no data
         return SearchResult()
@@ -62,7 +62,7 @@ def search(paths, filter, since=None, until=None, limit=1000, timeout=30):
 
 def top(paths, filter, field_name, since=None, until=None, count=10, order="bytes", timeout=30):
     """Return nfdump's top-N statistic (-s FIELD/ORDER) as a list of dicts from its CSV."""
-    chosen = flowfiles.since_files(flowfiles.closed_files(paths.flows), since)
+    chosen = flowfiles.closed_files(paths.flows, since)
     if not chosen:
         filters.check(filter, timeout=min(timeout, 10))
         return []

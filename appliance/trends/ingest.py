@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from ..config.checks import seconds_of
 from ..errors import ConfigError, FilterError, SpanflowError
 from ..query import filters
-from ..query.files import CLOSED, file_start  # noqa: F401  (one reading of nfcapd's names)
+from ..query.files import catalogue, file_start
 from ..query.nfdump import NfdumpFailed
 from . import db, groups, queries, rrd
 
@@ -31,11 +31,7 @@ class Interval:
 
 def pending(flows_dir, after):
     """Return closed file names newer than `after`, oldest first (names sort in time order)."""
-    try:
-        names = os.listdir(flows_dir)
-    except FileNotFoundError:
-        return []
-    return sorted(n for n in names if CLOSED.match(n) and n > after)
+    return catalogue(flows_dir).after(after)
 
 
 def check_filters(cfg):

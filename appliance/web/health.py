@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 from ..fleet import health as fleet_health
 from ..span import view as span_view
 from ..probe import statsview
+from ..supervisor.snapshot import STALE_AFTER  # noqa: F401  (one value for the CLI and the page)
 
 OK, WARN, BAD = "ok", "warn", "bad"
-STALE_AFTER = 10  # seconds: the run loop writes the snapshot every second
 RUNNING = ("running",)
 LOST_RECENT = 86400  # seconds a collector crash's lost interval keeps the collector at warn
 

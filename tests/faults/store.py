@@ -11,7 +11,7 @@ from appliance.config import load
 from appliance.paths import Paths
 from appliance.supervisor import snapshot  # noqa: F401  (tests read the status with it)
 from appliance.trends import readers
-from appliance.trends.ingest import CLOSED  # noqa: F401  (the tests list closed files with it)
+from appliance.query.files import CLOSED  # noqa: F401  (the tests list closed files with it)
 
 CONFIG = """
 [collector]

@@ -3,6 +3,7 @@
 import dataclasses
 import os
 import shutil
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -12,7 +13,11 @@ from appliance.paths import Paths
 from support import tools
 
 needs_nfdump = tools.needs("nfdump", "nfexpire", package="nfdump")
-NAMES = ("nfcapd.202601010000", "nfcapd.202611200000", "nfcapd.202611271900")
+# Names relative to now: nfexpire ages files by their names, so fixed dates would expire on
+# their own one day (issue 15). 300 days, 7 days and 1 hour old.
+NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+AGES = (timedelta(days=300), timedelta(days=7), timedelta(hours=1))
+NAMES = tuple((NOW - age).strftime("nfcapd.%Y%m%d%H%M") for age in AGES)
 
 
 @pytest.fixture
@@ -47,7 +52,7 @@ def test_store_state_counts_closed_files_only(setup):
     st = store.store_state(cfg, paths)
     assert (st["files"], st["flows"], st["oldest_file"], st["newest_file"]) == (3, 21, NAMES[0], NAMES[2])
     assert st["disk_bytes"] > 0 and st["last_rotation"].endswith("Z")
-    assert st["oldest"] == "2026-01-01T00:00:00.000Z"
+    assert st["oldest"] == (NOW - AGES[0]).strftime("%Y-%m-%dT%H:%M:00.000Z")
     assert set(st) == {"dir", "files", "flows", "disk_bytes", "flows_pending", "oldest_file",
                        "newest_file", "oldest", "last_rotation", "lost_intervals",
                        "lost_files"}  # what health.py reads
@@ -60,15 +65,9 @@ def test_expire_by_age_keeps_recent_and_current(setup):
     cfg, paths = setup(max_age="400d")
     assert retention.expire(cfg, paths)[paths.flows]["files"] == 0
     cfg, paths = setup(max_age="30d")
-    # the fixture's names are from 2026: only the January one is older than 30 days from today
-    # when today is late 2026; compute what must go from the names instead of assuming a date.
-    from datetime import datetime, timezone, timedelta
-    cutoff = datetime.now(timezone.utc) - timedelta(days=30)
-    old = [n for n in NAMES if datetime.strptime(n[7:], "%Y%m%d%H%M").replace(tzinfo=timezone.utc) < cutoff]
-    retention.expire(cfg, paths)
-    left = sorted(os.listdir(paths.flows))
-    assert "nfcapd.current.77" in left
-    assert not set(old) & set(left)
+    assert retention.expire(cfg, paths)[paths.flows]["files"] == 1
+    left = sorted(n for n in os.listdir(paths.flows) if n.startswith("nfcapd."))  # not .nfstat
+    assert left == [*NAMES[1:], "nfcapd.current.77"]
 
 
 @needs_nfdump
@@ -82,9 +81,29 @@ def test_expire_by_size_removes_oldest_first(setup):
 @needs_nfdump
 def test_flow_count_within_a_time_budget(setup):
     cfg, paths = setup()
-    closed = store.flowfiles.closed_files(paths.flows)
-    store._counts.pop(paths.flows, None)
-    assert store.count_flows(paths.flows, closed, budget=-1) is None  # nothing counted yet
-    assert store.count_flows(paths.flows, closed) == 21
+    counter = store.FlowCount(store.flowfiles.Catalogue(paths.flows))
+    assert counter.flows(budget=-1) is None and counter.pending == 3  # nothing counted yet
+    assert counter.flows() == 21 and counter.pending == 0
     os.unlink(os.path.join(paths.flows, NAMES[0]))  # expired: its count goes too
-    assert store.count_flows(paths.flows, store.flowfiles.closed_files(paths.flows)) == 14
+    assert counter.flows() == 14
+
+
+def test_flow_count_recounts_only_broken_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "CHUNK", 4)
+    for n in range(10):
+        (tmp_path / f"nfcapd.2026112719{n:02d}").write_bytes(b"")
+    calls = []
+
+    def count(flowdir, first, last):
+        calls.append((first[-2:], last[-2:]))
+        return int(last[-2:]) - int(first[-2:]) + 1  # one flow a file
+
+    counter = store.FlowCount(store.flowfiles.Catalogue(str(tmp_path)), count)
+    assert counter.flows() == 10
+    assert calls == [("06", "09"), ("02", "05"), ("00", "01")]  # newest first, CHUNK at most
+    calls.clear()
+    assert counter.flows() == 10 and calls == []  # nothing changed: nothing counted
+    os.unlink(tmp_path / "nfcapd.202611271900")  # expiry takes the oldest
+    (tmp_path / "nfcapd.202611271910").write_bytes(b"")  # rotation adds the newest
+    assert counter.flows() == 10
+    assert calls == [("10", "10"), ("01", "01")]

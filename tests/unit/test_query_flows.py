@@ -31,11 +31,14 @@ def test_closed_files_skip_current_and_others(tmp_path):
     assert names == ["nfcapd.202611271905", "nfcapd.20261127190510"]
 
 
-def test_since_keeps_the_file_open_at_since():
-    fs = [(datetime(2026, 1, 1, 0, m, tzinfo=UTC), f"f{m}") for m in (0, 1, 2, 3)]
+def test_since_keeps_the_file_open_at_since(tmp_path):
+    for m in (0, 1, 2, 3):
+        (tmp_path / f"nfcapd.2026010100{m:02d}").write_text("")
     since = datetime(2026, 1, 1, 0, 1, 30, tzinfo=UTC)
-    assert [n for _, n in files.since_files(fs, since)] == ["f1", "f2", "f3"]
-    assert [n for _, n in files.since_files(fs, datetime(2027, 1, 1, tzinfo=UTC))] == ["f3"]
+    names = [n[-2:] for _, n in files.closed_files(str(tmp_path), since)]
+    assert names == ["01", "02", "03"]
+    assert [n[-2:] for _, n in files.closed_files(str(tmp_path), datetime(2027, 1, 1, tzinfo=UTC))] \
+        == ["03"]
 
 
 def test_window_args_whole_seconds_cover_the_range():

@@ -130,5 +130,5 @@ def test_status_reads_the_snapshot_and_flags_a_stopped_run(tmp_path, capsys):
     assert main(["status", "--json", "--config", cfg]) == 0
     assert json.loads(capsys.readouterr().out) == data
     snapshot.write(str(tmp_path / "run" / "status.json"), dict(data, state="stopped"))
-    assert main(["status", "--config", cfg]) == 3
+    assert main(["status", "--config", cfg]) == 1
     assert "NOT RUNNING" in capsys.readouterr().out
