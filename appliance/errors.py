@@ -1,4 +1,8 @@
-"""The one exception family of spanflow; the CLI maps it to exit codes."""
+"""The one exception family of spanflow; the CLI maps it to exit codes.
+
+Exit codes (docs/operations.md, spanflow(1)): 0 ok, 1 failure at run time (SpanflowError),
+2 usage (UsageError, and argparse's own), 78 configuration (ConfigError).
+"""
 
 import os
 
@@ -21,6 +25,12 @@ class ConfigError(SpanflowError):
         super().__init__("\n".join(self.problems))
 
 
+class UsageError(SpanflowError):
+    """A command-line argument or request parameter was refused (exit 2, as argparse does)."""
+
+    exit_code = 2
+
+
 class InterfaceError(SpanflowError):
     """The mirror interface is missing, refused, or cannot be configured."""
 
@@ -29,16 +39,12 @@ class ToolError(SpanflowError):
     """An outside tool (softflowd, nfcapd, nfdump, rrdtool) failed or is missing."""
 
 
-class FilterError(SpanflowError):
+class FilterError(UsageError):
     """An nfdump filter was refused; the message is nfdump's reason."""
 
-    exit_code = 2
 
-
-class WindowError(SpanflowError):
+class WindowError(UsageError):
     """A time window lies outside the years the tools can read."""
-
-    exit_code = 2
 
 
 def require_root(what):

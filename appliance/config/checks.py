@@ -3,12 +3,12 @@
 import ipaddress
 import re
 
+from .. import durations
+
 _SIZE = re.compile(r"^(\d+)([KMGT]?)$")
-_AGE = re.compile(r"^(\d+)([smhdw])$")
 _SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _ENDPOINT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def int_range(lo, hi=None):
@@ -111,7 +111,7 @@ def size(v):
 
 
 def age(v):
-    return None if isinstance(v, str) and _AGE.match(v) else 'an age such as "90m", "12h", "30d" or "2w"'
+    return durations.check(v)
 
 
 def filter_table(v):
@@ -131,10 +131,7 @@ def bytes_of(text):
     return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
 
 
-def seconds_of(text):
-    """Turn a checked age string into seconds."""
-    m = _AGE.match(text)
-    return int(m.group(1)) * _AGE_UNITS[m.group(2)]
+seconds_of = durations.seconds  # a checked age into seconds: the one duration grammar
 
 
 def suppressions(v):

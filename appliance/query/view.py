@@ -3,29 +3,31 @@
 import csv
 import io
 import json
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from ..errors import SpanflowError
+from .. import durations
+from ..errors import UsageError
 
 COLUMNS = ["first", "last", "duration", "proto", "proto_name", "src", "sport", "dst", "dport",
            "icmp_type", "icmp_code", "packets", "bytes"]
 TOP_FIELDS = ("ip", "srcip", "dstip", "port", "srcport", "dstport", "proto", "srcnet", "dstnet")
-_AGO = re.compile(r"^(\d+)([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_time(text, now):
-    """Turn ISO-8601 (naive = UTC) or an age such as 90m, 2h, 1d (before now) into a UTC datetime."""
-    m = _AGO.match(text.strip())
-    if m:
-        return now - timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+    """Turn ISO-8601 (naive = UTC) or a duration such as 90m, 2h, 1d (before now) into UTC."""
+    text = text.strip()
+    if text[-1:].isalpha() and text[:1].isdigit() and "-" not in text:  # an age, not a date
+        try:
+            return now - durations.delta(text)
+        except ValueError as exc:
+            raise UsageError(f"bad time: {exc}") from None
     try:
-        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise SpanflowError(f"bad time {text!r}: give ISO-8601 UTC such as 2026-11-27T10:00 "
-                            "or an age such as 90m, 12h, 2d") from None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else \
+            dt.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise UsageError(f"bad time {text[:40]!r}: give ISO-8601 UTC such as 2026-11-27T10:00 "
+                         f"or an age: {durations.ALLOWED}") from None
 
 
 def _endpoint(addr, port, proto):
@@ -55,10 +57,14 @@ def table(rows):
     return aligned(lines)
 
 
+def result_doc(result):
+    """Return a SearchResult as the one JSON shape of a search (CLI --json and /search.json)."""
+    return {"flows": result.rows, "truncated": result.truncated, "files": result.files}
+
+
 def as_json(result):
     """Render a SearchResult as one JSON document."""
-    return json.dumps({"flows": result.rows, "truncated": result.truncated, "files": result.files},
-                      indent=2)
+    return json.dumps(result_doc(result), indent=2)
 
 
 def as_csv(rows, columns=COLUMNS):

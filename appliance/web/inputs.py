@@ -4,10 +4,11 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .. import durations
 from ..errors import SpanflowError
 
-PERIODS = {"1h": timedelta(hours=1), "6h": timedelta(hours=6), "1d": timedelta(days=1),
-           "1w": timedelta(weeks=1), "1m": timedelta(days=31), "1y": timedelta(days=366)}
+# The period buttons; ?period= takes any duration of the one grammar ("1m" is a minute there).
+PERIODS = ("1h", "6h", "1d", "1w", "31d", "1y")
 MAX_SPAN = timedelta(days=2 * 366)  # RRD keeps 2 years of daily points (issue 4)
 MAX_PARAM = 64  # longest date/number parameter accepted; the filter has its own bound
 DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
@@ -56,7 +57,7 @@ def window(args, tz, now, default="1h", max_span=MAX_SPAN):
     if args.get("start") or args.get("end"):
         end = parse_date("end", args.get("end"), tz) if args.get("end") else now
         start = parse_date("start", args.get("start"), tz) if args.get("start") \
-            else end - PERIODS[default]
+            else end - durations.delta(default)
         if start >= end:
             raise BadInput("start must be before end")
         if start < EARLIEST or end > LATEST:
@@ -64,10 +65,14 @@ def window(args, tz, now, default="1h", max_span=MAX_SPAN):
         if max_span is not None and end - start > max_span:
             raise BadInput("the range is longer than 2 years: narrow it")
         return start, end, "custom"
-    period = args.get("period") or default
-    if period not in PERIODS:
-        raise BadInput(f"period {period[:MAX_PARAM]!r} is not one of {', '.join(PERIODS)}")
-    return now - PERIODS[period], now, period
+    period = (args.get("period") or default)[:MAX_PARAM]
+    try:
+        span = durations.delta(period)
+    except ValueError as exc:
+        raise BadInput(f"period: {exc}") from None
+    if (max_span is not None and span > max_span) or now - span < EARLIEST:
+        raise BadInput(f"period: {period!r} reaches back past what the sensor keeps: narrow it")
+    return now - span, now, period
 
 
 def integer(args, name, default, lo, hi):

@@ -27,7 +27,7 @@ def test_parse_time(text, want):
 
 
 def test_bad_time_names_the_forms():
-    with pytest.raises(SpanflowError, match="ISO-8601 UTC .* 90m"):
+    with pytest.raises(SpanflowError, match="ISO-8601 UTC .* 90d"):
         view.parse_time("yesterday", NOW)
 
 
