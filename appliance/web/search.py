@@ -1,12 +1,9 @@
 """Flow search: an nfdump filter plus a time window, paged, with CSV and JSON downloads."""
 
-import csv
-import io
-
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from ..errors import FilterError, WindowError
-from ..query import filters
+from ..query import filters, view
 from . import inputs, views
 
 bp = Blueprint("search", __name__)
@@ -68,18 +65,13 @@ def download(c):
 @bp.get("/search.json")
 def as_json():
     result = download(views.ctx())
-    return jsonify({"rows": result.rows, "truncated": result.truncated, "files": result.files})
+    return jsonify(view.result_doc(result))  # the same shape as `spanflow flows --json`
 
 
 @bp.get("/search.csv")
 def as_csv():
     result = download(views.ctx())
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=("first", "last", "duration", "proto", "proto_name",
-                                             "src", "sport", "dst", "dport", "packets", "bytes"),
-                            extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(result.rows)
+    out = view.as_csv(result.rows) + "\n"  # the same columns as `spanflow flows --format csv`
     headers = {"Content-Disposition": "attachment; filename=spanflow-flows.csv",
                "X-Spanflow-Truncated": "yes" if result.truncated else "no"}
-    return Response(out.getvalue(), mimetype="text/csv", headers=headers)
+    return Response(out, mimetype="text/csv", headers=headers)

@@ -56,7 +56,7 @@ def test_window_outside_nfdumps_years_is_refused_not_ignored(real_app):
     r = c.get("/search.json?filter=&start=1970-01-01&end=1970-01-02")
     assert r.status_code == 400 and "1980" in r.get_json()["error"]
     ok = c.get("/search.json?filter=&start=2023-11-14&end=2023-11-15")
-    assert ok.status_code == 200 and ok.get_json()["rows"]
+    assert ok.status_code == 200 and ok.get_json()["flows"]
 
 
 @needs_tools

@@ -42,13 +42,13 @@ def test_finds_the_known_ssh_flow(sclient):
 def test_json_download_rows(sclient):
     data = sclient.get("/search.json", query_string={"filter": "dst port 22", **WINDOW}).get_json()
     assert data["truncated"] is False
-    assert [(r["src"], r["sport"], r["dport"], r["packets"], r["bytes"]) for r in data["rows"]] \
+    assert [(r["src"], r["sport"], r["dport"], r["packets"], r["bytes"]) for r in data["flows"]] \
         == [("10.0.0.1", 40000, 22, 2, 180)]
 
 
 def test_api_flows_is_the_json_search(sclient):
     data = sclient.get("/api/flows", query_string={"filter": "proto udp", **WINDOW}).get_json()
-    assert {r["proto_name"] for r in data["rows"]} == {"udp"} and len(data["rows"]) == 2
+    assert {r["proto_name"] for r in data["flows"]} == {"udp"} and len(data["flows"]) == 2
 
 
 def test_csv_download_has_header_and_all_flows(sclient):
@@ -84,10 +84,10 @@ def test_hostile_filters_are_refused_never_run(sclient, bad):
 def test_rows_are_bounded_and_paged(store_app):
     c = store_app(max_rows=200).test_client()
     data = c.get("/search.json", query_string={"filter": "any", **WINDOW}).get_json()
-    assert len(data["rows"]) == 7
+    assert len(data["flows"]) == 7
     small = store_app(max_rows=3).test_client()
     data = small.get("/search.json", query_string={"filter": "any", **WINDOW}).get_json()
-    assert len(data["rows"]) == 3 and data["truncated"] is True
+    assert len(data["flows"]) == 3 and data["truncated"] is True
     r = small.get("/search", query_string={"filter": "any", "page": "99", **WINDOW})
     assert r.status_code == 400 and "page" in r.get_data(as_text=True)
 
