@@ -7,7 +7,7 @@ from ..detect.store import AlertStore
 from ..errors import SpanflowError
 from ..paths import Paths
 from ..query import view
-from .output import emit
+from .output import add_json, emit, whole
 
 COLUMNS = ("id", "severity", "rule", "key", "last_seen", "count", "summary")
 
@@ -15,12 +15,13 @@ COLUMNS = ("id", "severity", "rule", "key", "last_seen", "count", "summary")
 def register(sub, common):
     p = sub.add_parser("alerts", parents=[common], help="list alerts (active ones by default)")
     p.add_argument("--all", action="store_true", help="include acknowledged alerts")
-    p.add_argument("-n", type=int, default=100, help="at most this many (default 100)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("-n", type=whole(1), default=100, help="at most this many (default 100)")
+    add_json(p, "JSON instead of a table")
     p.set_defaults(func=alerts)
     a = sub.add_parser("ack", parents=[common], help="acknowledge an alert by its id")
-    a.add_argument("id", type=int)
+    a.add_argument("id", type=whole(1), help="the alert's id (see spanflow alerts)")
     a.add_argument("--by", default=None, help="who acknowledges (default: your user name)")
+    add_json(a, "the acknowledged alert as JSON")
     a.set_defaults(func=ack)
 
 
@@ -53,5 +54,5 @@ def ack(args, cfg):
         raise SpanflowError(f"alert {args.id} was already acknowledged by {alert['acked_by']} "
                             f"at {alert['acked']}")
     store.acknowledge(args.id, args.by or getpass.getuser())
-    print(f"acknowledged alert {args.id} ({alert['rule']} {alert['key']})")
-    return 0
+    return emit(store.get(args.id), args.json,
+                lambda a: f"acknowledged alert {a['id']} ({a['rule']} {a['key']})")

@@ -5,13 +5,17 @@ import sys
 
 from .. import config
 from ..config.loader import to_dict
-from ..errors import ConfigError, InterfaceError
+from ..config.validate import validate
+from ..errors import EX_CONFIG, ConfigError, InterfaceError
 from ..mirror import helper
 from ..paths import Paths
+from .output import add_json, emit
 
 
 def register(sub, common):
-    p = sub.add_parser("check-config", parents=[common], help="check the configuration; print OK or every error")
+    p = sub.add_parser("check-config", parents=[common],
+                       help="check the configuration as `spanflow run` will; print OK or every error")
+    add_json(p, 'the verdict as JSON ({"ok", "sources", "problems", "warnings"})')
     p.set_defaults(func=check, needs_config=False)
     p = sub.add_parser("dump-config", parents=[common], help="print the effective merged configuration")
     p.add_argument("--json", action="store_true", help="print JSON instead of TOML")
@@ -19,15 +23,23 @@ def register(sub, common):
 
 
 def check(args, _cfg):
+    doc = {"ok": True, "sources": [], "problems": [], "warnings": []}
     try:
         cfg = config.load(args.config)
+        doc["sources"] = list(cfg.sources)
+        doc["warnings"] = validate(cfg)
         check_host(cfg)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem)
-        return exc.exit_code
-    print("OK (" + ", ".join(cfg.sources) + ")")
-    return 0
+        doc.update(ok=False, problems=exc.problems)
+    emit(doc, args.json, _verdict)
+    return 0 if doc["ok"] else EX_CONFIG
+
+
+def _verdict(doc):
+    lines = doc["problems"] + [f"warning: {text}" for text in doc["warnings"]]
+    if doc["ok"]:
+        lines.append("OK (" + ", ".join(doc["sources"]) + ")")
+    return "\n".join(lines)
 
 
 def check_host(cfg):

@@ -10,6 +10,7 @@ from ..errors import SpanflowError
 from ..imports import store
 from ..paths import Paths
 from ..query import flows, view
+from .output import whole
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,13 @@ def register(sub, common):
                    help="nfdump filter, e.g. 'proto tcp and port 22' (default: all flows)")
     p.add_argument("--since", metavar="T", help="ISO-8601 UTC time or an age such as 2h")
     p.add_argument("--until", metavar="T", help="ISO-8601 UTC time or an age such as 10m")
-    p.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N flows (1000)")
+    p.add_argument("--limit", type=whole(1, 10_000_000), default=1000, metavar="N",
+                   help="at most N flows (1000)")
     p.add_argument("--top", metavar="FIELD", choices=view.TOP_FIELDS,
                    help="top 10 by bytes of FIELD instead of flows: " + ", ".join(view.TOP_FIELDS))
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--json", action="store_const", dest="format", const="json",
+                   help="print JSON (the same as --format json)")
     p.add_argument("--store", metavar="DIR",
                    help="search a store made by `spanflow import --into DIR` (no config needed)")
     p.set_defaults(func=search, needs_config=False)
@@ -37,8 +41,6 @@ def search(args, cfg):
         paths = store.paths_of(args.store)
     else:
         paths = Paths.of(cfg or config.load(args.config))
-    if args.limit < 1:
-        raise SpanflowError("--limit must be 1 or more")
     now = datetime.now(timezone.utc)
     since = view.parse_time(args.since, now) if args.since else None
     until = view.parse_time(args.until, now) if args.until else None

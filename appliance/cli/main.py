@@ -8,6 +8,9 @@ import sys
 
 from .. import __version__, config
 from ..errors import SpanflowError
+from .output import Parser
+
+log = logging.getLogger(__name__)
 
 # Each module defines register(subparsers, parent) and the functions it binds with set_defaults(func=...).
 COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "importcmd", "trendscmd",
@@ -16,7 +19,7 @@ COMMAND_MODULES = ("configcmd", "runcmd", "statscmd", "flowscmd", "importcmd", "
 
 def _common(default):
     """Options every subcommand takes, before or after its name."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--config", action="append", metavar="PATH", default=default,
                         help="config file or folder of *.toml (repeatable; default: "
                              "/etc/spanflow/spanflow.toml and spanflow.d/)")
@@ -29,7 +32,7 @@ def parser():
     # The subcommands' copies default to SUPPRESS so they never overwrite what was given before
     # the subcommand's name (argparse would reset it to None otherwise).
     common = _common(argparse.SUPPRESS)
-    top = argparse.ArgumentParser(prog="spanflow", parents=[_common(None)],
+    top = Parser(prog="spanflow", parents=[_common(None)],
                                   description="Network-flow sensor for a switch's SPAN port.")
     top.add_argument("--version", action="version", version=f"spanflow {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -45,7 +48,10 @@ def setup_logging(level, verbose):
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (2, one line: output.Parser), --help or --version
+        return exc.code
     try:
         needs = getattr(args, "needs_config", True)
         needs = needs(args) if callable(needs) else needs
@@ -60,6 +66,11 @@ def main(argv=None):
     except BrokenPipeError:  # `spanflow flows | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug of ours: one line, the traceback with -v (tests fuzz for it)
+        log.debug("internal error", exc_info=True)
+        print(f"spanflow: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from ..errors import SpanflowError, require_root
 from ..paths import Paths
 from ..span import view as span_view
 from ..supervisor import snapshot
+from .output import add_json
 
 
 def register(sub, common):
@@ -14,7 +15,7 @@ def register(sub, common):
                        help="configure the mirror port and supervise probe and collector (root)")
     p.set_defaults(func=run)
     p = sub.add_parser("status", parents=[common], help="show the sensor's status snapshot")
-    p.add_argument("--json", action="store_true", help="print the snapshot as JSON")
+    add_json(p, "the snapshot as JSON")
     p.set_defaults(func=status)
 
 

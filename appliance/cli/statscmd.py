@@ -2,17 +2,17 @@
 
 import json
 import logging
-import sys
 
 from ..paths import Paths
 from ..probe import control, statsview
+from .output import add_json, emit
 
 log = logging.getLogger(__name__)
 
 
 def register(sub, common):
     p = sub.add_parser("stats", parents=[common], help="show the probe's (softflowd) statistics")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_json(p)
     p.set_defaults(func=show)
 
 
@@ -29,9 +29,4 @@ def mirror_status(paths):
 def show(args, cfg):
     paths = Paths.of(cfg)
     stats = statsview.annotate(control.statistics(paths), mirror_status(paths))
-    if args.json:
-        json.dump(stats, sys.stdout, indent=2)
-        print()
-    else:
-        print(statsview.render(stats))
-    return 0
+    return emit(stats, args.json, statsview.render)

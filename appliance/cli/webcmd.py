@@ -1,9 +1,11 @@
 """`spanflow web`: serve the read-only web page (waitress on loopback, HTTPS off it; web/serve.py)."""
 
+import json
 import logging
 
 from ..imports import store
 from ..paths import Paths
+from .output import add_json, whole
 
 log = logging.getLogger(__name__)
 
@@ -12,11 +14,13 @@ def register(sub, common):
     p = sub.add_parser("web", parents=[common], help="serve the web page (read-only)")
     p.add_argument("--listen", metavar="ADDR:PORT",
                    help="override [web] listen; port 0 picks a free port")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--threads", type=whole(1, 256), default=8,
+                   help="worker threads, 1 to 256 (default 8)")
     p.add_argument("--store", metavar="DIR",
                    help="serve a store made by `spanflow import --into DIR` (no config needed)")
     p.add_argument("--fleet", action="store_true",
                    help="add the fleet's central pages (every sensor in [fleet]'s cluster)")
+    add_json(p, 'the address served on as one JSON line ({"url": ...})')
     p.set_defaults(func=serve, needs_config=lambda args: not args.store)
 
 
@@ -44,7 +48,8 @@ def serve(args, cfg):
     app.extensions["spanflow_server"] = server
     shown = f"[{host}]" if ":" in host else host
     # One line on stdout with the real port, so scripts and tests using port 0 can find it.
-    print(f"serving on {'https' if remote else 'http'}://{shown}:{server.port}/", flush=True)
+    url = f"{'https' if remote else 'http'}://{shown}:{server.port}/"
+    print(json.dumps({"url": url}) if args.json else f"serving on {url}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from .checks import split_host_port
 from .schema import Config
 
 DEFAULT_PATHS = ("/etc/spanflow/spanflow.toml", "/etc/spanflow/spanflow.d")
+META = ("sources", "origins")  # Config fields that say where values came from, not values
 
 
 def expand(paths):
@@ -59,10 +60,10 @@ def build(layers, problems):
         _merge(values, origin, data, path, (), Config, problems)
     sections = {}
     for f in dataclasses.fields(Config):
-        if f.name == "sources":
+        if f.name in META:
             continue
         sections[f.name] = _make(f.type, values.get(f.name, {}), origin, (f.name,), problems)
-    cfg = Config(**sections, sources=tuple(p for p, _ in layers))
+    cfg = Config(**sections, sources=tuple(p for p, _ in layers), origins=origin)
     if not problems:
         _cross_checks(cfg, origin, problems)
     return cfg
@@ -86,7 +87,7 @@ def _hints(cls):
 
 
 def _merge(values, origin, data, path, prefix, cls, problems):
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "sources"}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in META}
     hints = _hints(cls)
     for key, val in data.items():
         keypath = prefix + (key,)
@@ -132,5 +133,6 @@ def _make(cls, values, origin, prefix, problems):
 def to_dict(cfg):
     """The effective configuration as plain data (for dump-config)."""
     data = dataclasses.asdict(cfg)
-    data.pop("sources", None)
+    for key in META:
+        data.pop(key, None)
     return data

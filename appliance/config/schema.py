@@ -170,3 +170,5 @@ class Config:
     span: Span = field(default_factory=Span)
     log: Log = field(default_factory=Log)
     sources: tuple = ()  # the files this config was read from, in merge order
+    # key path tuple -> the file that set it, so later checks (validate.py) name file and key
+    origins: dict = field(default_factory=dict, compare=False, repr=False)

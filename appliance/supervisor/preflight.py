@@ -8,6 +8,7 @@ import tempfile
 
 from ..collector.command import nfcapd_command
 from ..config.checks import split_host_port
+from ..config.validate import validate
 from ..errors import InterfaceError, SpanflowError, ToolError
 from ..mirror import helper
 from ..probe.command import softflowd_command
@@ -50,7 +51,8 @@ def check_tool(argv, package):
 
 
 def preflight(cfg, paths):
-    """Check everything `run` needs before changing anything."""
+    """Check everything `run` needs before changing anything; return the config's warnings."""
+    warnings = validate(cfg)  # the same checks as check-config: a bad rules file stops us here
     if not cfg.mirror.interface:
         raise InterfaceError("no mirror interface configured; set [mirror] interface")
     helper.call("check", cfg.mirror, paths.mirror_state)
@@ -58,3 +60,4 @@ def preflight(cfg, paths):
     check_port_free(cfg.collector.listen)
     check_tool(nfcapd_command(cfg, paths)[0], "nfdump")
     check_tool(softflowd_command(cfg, paths, cfg.mirror.interface)[0], "softflowd")
+    return warnings

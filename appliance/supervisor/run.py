@@ -84,7 +84,8 @@ def run(cfg, paths, components):
     sup = Supervisor(components, paths.status)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, sup.request_stop)  # before anything changes, so a stop is never lost
-    preflight(cfg, paths)
+    for text in preflight(cfg, paths):
+        log.warning("%s", text)
     sup.start()
     try:
         sup.state = "running"

@@ -6,6 +6,7 @@ Each test gets its own sensor namespace with a veth mirror port fed from an inje
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 
@@ -228,3 +229,22 @@ def test_fresh_namespace_without_loopback_is_refused(tmp_path):
         assert "PROMISC" not in link(ns, iface)[0]
     finally:
         ns.delete()
+
+
+def test_bad_rules_file_stops_run_before_the_nic_is_touched(tmp_path, sensor_ns, mirror_link):
+    # the shipped rules plus one file with an unknown key: check-config and run both refuse it
+    rules = tmp_path / "rules.d"
+    shutil.copytree(os.path.join(ROOT, "configs", "rules.d"), rules)
+    (rules / "90-local.toml").write_text("[port_scan]\nthreshhold = 5\n")
+    config = sensor_config(tmp_path, mirror_link.mirror, extra=f'[detect]\nrules_dir = "{rules}"')
+    check = subprocess.run(["/usr/bin/python3", "-m", "appliance", "check-config", "--config",
+                            config], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 78 and "90-local.toml" in check.stdout \
+        and "threshhold" in check.stdout, check.stdout + check.stderr
+    done = sensor_ns.run("/usr/bin/python3", "-m", "appliance", "run", "--config", config,
+                         cwd=ROOT, check=False, timeout=60)
+    assert done.returncode == 78 and "threshhold" in done.stderr, done.stderr
+    shown, v6 = link(sensor_ns, mirror_link.mirror)
+    assert "PROMISC" not in shown and v6 == "0"
+    assert not os.path.exists(tmp_path / "run" / "mirror.json")  # nothing was applied
+    assert not os.path.exists(tmp_path / "run" / "status.json")  # no component started

@@ -56,7 +56,7 @@ def test_folder_is_read_in_name_order(tmp_path):
 def _keys(cls, prefix=""):
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        if f.name == "sources":
+        if f.name in ("sources", "origins"):
             continue
         if dataclasses.is_dataclass(hints[f.name]):
             yield from _keys(hints[f.name], f"{prefix}{f.name}.")
