@@ -19,7 +19,7 @@ from ..paths import Paths
 from ..probe.command import softflowd_argv
 from ..query import nfdump
 from ..query.files import CLOSED
-from .buffer import ensure_rmem
+from .buffer import RaisedRmem
 from .capture import Capture
 from .command import COMPRESSION_FLAGS, nfcapd_command
 
@@ -243,11 +243,12 @@ def import_capture(cfg, paths, capture, timeout=3600, progress=None):
     for folder in (paths.flows, stage_paths.flows, ready):
         os.makedirs(folder, exist_ok=True)
     collector, env = nfcapd_command(stage_cfg, stage_paths)
-    if os.geteuid() == 0:
-        ensure_rmem(bytes_of(cfg.collector.receive_buffer))
+    rmem = RaisedRmem(bytes_of(cfg.collector.receive_buffer))
     probe = probe_argv(stage_cfg, paths, "-")
     done = Imported()
     try:
+        if os.geteuid() == 0:
+            rmem.ensure()  # put back in finally: the sysctl is global (issue 15)
         for start, header, begin, end, count in slices(cap, step):
             def feed(pipe, header=header, begin=begin, end=end):
                 pipe.write(header)
@@ -271,6 +272,7 @@ def import_capture(cfg, paths, capture, timeout=3600, progress=None):
             _file_into([path], os.path.join(paths.flows, os.path.basename(path)),
                        cfg.collector.compression)
     finally:
+        rmem.restore()
         cap.close()
         shutil.rmtree(stage_paths.data, ignore_errors=True)
     if progress:

@@ -78,13 +78,15 @@ class Child:
     """One supervised process; command() returns (argv, env) and is asked again at every start."""
 
     def __init__(self, name, command, clock=time.monotonic, wall=time.time, spawn=spawn,
-                 backoff=None, stop_timeout=5.0, prepare=None, periodic=(), held=None):
+                 backoff=None, stop_timeout=5.0, prepare=None, periodic=(), held=None,
+                 cleanup=None):
         self.name, self.command, self.clock, self.wall = name, command, clock, wall
         # held() -> how many records the process kept in memory at its last reading: what a
         # crash loses, counted so the snapshot shows it (issue 7)
         self.held, self.lost = held, 0
         self.spawn, self.backoff, self.stop_timeout = spawn, backoff or Backoff(), stop_timeout
-        self.prepare, self.periodic = prepare, list(periodic)
+        # prepare() before each start; cleanup() once stopped, to undo what prepare changed
+        self.prepare, self.cleanup, self.periodic = prepare, cleanup, list(periodic)
         self.proc, self.state, self.restarts = None, "stopped", 0
         self.last_exit, self.started, self.started_wall, self.next_start = None, None, None, None
 
@@ -134,6 +136,13 @@ class Child:
         """Send SIGTERM to our own process, SIGKILL after stop_timeout; safe to call twice."""
         proc, self.proc = self.proc, None
         self.state = "stopped"
+        try:
+            self._end(proc)
+        finally:
+            if self.cleanup:
+                self.cleanup()
+
+    def _end(self, proc):
         if proc is None or proc.poll() is not None:
             return
         proc.send_signal(signal.SIGTERM)

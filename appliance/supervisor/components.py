@@ -67,14 +67,16 @@ def _expire(cfg, paths):
 
 def collector(cfg, paths, clock=time.monotonic):
     """Return nfcapd as a supervised child, with its store state and retention in status."""
+    rmem = buffer.RaisedRmem(bytes_of(cfg.collector.receive_buffer))
+
     def prepare():
         for folder in collector_command.flow_dirs(cfg, paths):
             os.makedirs(folder, exist_ok=True)
         _remove_stale(paths.nfcapd_pid)
-        buffer.ensure_rmem(bytes_of(cfg.collector.receive_buffer))
+        rmem.ensure()
 
     return Child("collector", lambda: collector_command.nfcapd_command(cfg, paths), clock=clock,
-                 prepare=prepare, periodic=[
+                 prepare=prepare, cleanup=rmem.restore, periodic=[
                      Periodic("store", STORE_STATE_EVERY, lambda: store.store_state(cfg, paths)),
                      Periodic("retention", RETENTION_EVERY,
                               lambda: _expire(cfg, paths))])

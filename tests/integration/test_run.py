@@ -248,3 +248,4 @@ def test_bad_rules_file_stops_run_before_the_nic_is_touched(tmp_path, sensor_ns,
     assert "PROMISC" not in shown and v6 == "0"
     assert not os.path.exists(tmp_path / "run" / "mirror.json")  # nothing was applied
     assert not os.path.exists(tmp_path / "run" / "status.json")  # no component started
+
