@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from ..errors import SpanflowError
 from ..query import view
+from .output import add_json, emit, whole
 
 TOP_FIELDS = ("ip", "srcip", "dstip", "port", "srcport", "dstport", "proto")
 
@@ -16,9 +17,11 @@ def register(sub, common):
     fleet = p.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
     q = fleet.add_parser("init", parents=[common],
                          help="create the database and tables on every server of [fleet] cluster")
+    add_json(q)
     q.set_defaults(func=init)
     q = fleet.add_parser("expire", parents=[common],
                          help="drop the days older than [fleet] retention on every server")
+    add_json(q)
     q.set_defaults(func=expire)
     q = fleet.add_parser("sensors", parents=[common], help="the sensors the cluster has flows of")
     q.add_argument("--json", action="store_true", help="print JSON")
@@ -26,15 +29,19 @@ def register(sub, common):
     q = fleet.add_parser("flows", parents=[common],
                          help="search every sensor's flows with an nfdump filter")
     _common_query(q)
-    q.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N flows (1000)")
+    q.add_argument("--limit", type=whole(1, 10_000_000), default=1000, metavar="N",
+                   help="at most N flows (1000)")
     q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    q.add_argument("--json", action="store_const", dest="format", const="json",
+                   help="print JSON (the same as --format json)")
     q.set_defaults(func=flows)
     q = fleet.add_parser("top", parents=[common], help="top-N over every sensor (nfdump -s)")
     q.add_argument("field", choices=TOP_FIELDS, metavar="FIELD",
                    help="one of " + ", ".join(TOP_FIELDS))
     _common_query(q)
     q.add_argument("--order", choices=("bytes", "packets", "flows"), default="bytes")
-    q.add_argument("-n", "--count", type=int, default=10, metavar="N", help="entries (10)")
+    q.add_argument("-n", "--count", type=whole(1, 1000), default=10, metavar="N",
+                   help="entries (10)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=top)
     q = fleet.add_parser("trends", parents=[common],
@@ -45,7 +52,7 @@ def register(sub, common):
     q = fleet.add_parser("alerts", parents=[common], help="every sensor's alerts, newest first")
     q.add_argument("--all", action="store_true", help="acknowledged alerts too")
     q.add_argument("--sensor", action="append", default=[], metavar="NAME")
-    q.add_argument("--limit", type=int, default=100, metavar="N")
+    q.add_argument("--limit", type=whole(1), default=100, metavar="N")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=alerts)
 
@@ -72,28 +79,21 @@ def _connect(cfg):
     return Connection(cfg.fleet)
 
 
-def _print(data, as_json, render):
-    if as_json:
-        json.dump(data, sys.stdout, indent=2)
-        print()
-    else:
-        print(render(data))
-    return 0
-
-
 def init(args, cfg):
     from ..fleet import central
     done = central.init(cfg.fleet)
-    print(f"tables ready in database {cfg.fleet.database} on {len(done)} servers of cluster "
-          f"{cfg.fleet.cluster}: {', '.join(done)}")
-    return 0
+    return emit({"database": cfg.fleet.database, "cluster": cfg.fleet.cluster, "servers": done},
+                args.json, lambda d: f"tables ready in database {d['database']} on "
+                f"{len(d['servers'])} servers of cluster {d['cluster']}: {', '.join(d['servers'])}")
 
 
 def expire(args, cfg):
     from ..fleet import central
-    for server, gone in central.expire(cfg.fleet, datetime.now(timezone.utc)):
-        print(f"{server}: dropped {len(gone)} days" + (f" ({', '.join(gone)})" if gone else ""))
-    return 0
+    done = [{"server": server, "dropped": list(gone)}
+            for server, gone in central.expire(cfg.fleet, datetime.now(timezone.utc))]
+    return emit(done, args.json, lambda d: "\n".join(
+        f"{e['server']}: dropped {len(e['dropped'])} days" +
+        (f" ({', '.join(e['dropped'])})" if e["dropped"] else "") for e in d))
 
 
 def _run(cfg, work):
@@ -107,7 +107,7 @@ def _run(cfg, work):
 def sensors(args, cfg):
     from ..fleet import central
     found = _run(cfg, lambda conn: central.sensors(conn, cfg.fleet))
-    return _print(found, args.json, lambda d: view.aligned(
+    return emit(found, args.json, lambda d: view.aligned(
         [["sensor", "flows", "bytes", "newest flow end"]]
         + [[s["sensor"], str(s["flows"]), str(s["bytes"]), s["newest"]] for s in d]))
 
@@ -144,7 +144,7 @@ def top(args, cfg):
     since, until = _window(args)
     items = _run(cfg, lambda conn: central.top(conn, cfg.fleet, args.field, " ".join(args.filter),
                                                since, until, args.count, args.order, args.sensor))
-    return _print(items, args.json, lambda d: view.top_table(d, args.field))
+    return emit(items, args.json, lambda d: view.top_table(d, args.field))
 
 
 def trends(args, cfg):
@@ -162,14 +162,14 @@ def trends(args, cfg):
             when = datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M")
             lines.append([when, s, str(f), str(p), str(b)])
         return view.aligned(lines) + f"\n(buckets of {d['step']} s)"
-    return _print(data, args.json, render)
+    return emit(data, args.json, render)
 
 
 def alerts(args, cfg):
     from ..fleet import central
     found = _run(cfg, lambda conn: central.alerts(conn, cfg.fleet, not args.all, args.limit,
                                                   args.sensor))
-    return _print(found, args.json, lambda d: view.aligned(
+    return emit(found, args.json, lambda d: view.aligned(
         [["sensor", "id", "severity", "rule", "key", "last seen", "count", "summary"]]
         + [[a["sensor"], str(a["id"]), a["severity"], a["rule"], a["key"], a["last"],
             str(a["count"]), a["summary"]] for a in d]) if d else "no alerts")

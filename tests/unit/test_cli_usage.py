@@ -77,8 +77,15 @@ def test_one_minute_is_a_minute_everywhere():
 def test_json_on_every_printing_command(config, tmp_path, capsys):
     """Every subcommand that prints has --json (run prints nothing; it logs)."""
     from appliance.cli.main import parser
-    sub = next(a for a in parser()._actions if a.dest == "command")
-    for name, p in sub.choices.items():
+
+    def leaves(p, name):
+        subs = [a for a in p._actions if a.choices and hasattr(a, "_name_parser_map")]
+        if not subs:
+            yield name, p
+        for a in subs:
+            for child, q in a.choices.items():
+                yield from leaves(q, f"{name} {child}".strip())
+    for name, p in leaves(parser(), ""):
         if name != "run":
             assert "--json" in p._option_string_actions, name
     assert main.main(["check-config", "--json", *config]) == 0
