@@ -9,7 +9,9 @@ import subprocess
 import sys
 
 from appliance import config
+from appliance.collector.command import flow_dirs
 from appliance.paths import Paths
+from appliance.query.files import catalogue
 
 from . import rundata
 from .errors import LabError
@@ -107,12 +109,9 @@ class Sensor:
             return False
 
     def closed_files(self):
-        """Return the closed flow files, oldest first."""
-        found = []
-        for top, _dirs, files in os.walk(self.paths.flows):
-            found += [os.path.join(top, f) for f in files
-                      if f.startswith("nfcapd.") and not f.startswith("nfcapd.current")]
-        return sorted(found)
+        """Return the closed flow files of every flow directory (the product's catalogue)."""
+        return sorted(os.path.join(d, n) for d in flow_dirs(self.cfg, self.paths)
+                      for n in catalogue(d).names())
 
     def stop(self):
         """Stop the sensor's processes, newest first, and wait for them."""

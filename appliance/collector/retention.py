@@ -6,7 +6,7 @@ import time
 
 from ..config.checks import bytes_of, seconds_of
 from ..query import nfdump
-from ..query.files import closed_files
+from ..query.files import catalogue, file_start
 from . import orphans
 from .command import flow_dirs
 
@@ -35,9 +35,10 @@ def parse_expired(text):
 
 
 def young_gone(before, after, cutoff):
-    """Return names of closed_files rows in before, gone from after, that start after cutoff."""
-    kept = {name for _, name in after}
-    return [name for start, name in before if name not in kept and start.timestamp() > cutoff]
+    """Return the names in before, gone from after, whose files start after cutoff."""
+    kept = set(after)
+    return [name for name in before
+            if name not in kept and file_start(name).timestamp() > cutoff]
 
 
 def expire(cfg, paths, timeout=300, now=None):
@@ -50,12 +51,12 @@ def expire(cfg, paths, timeout=300, now=None):
             continue
         # nfexpire names time by the file names, never touches nfcapd.current.* or other files,
         # and does not descend into the exporters/ subdirectories: each gets its own pass.
-        before = closed_files(directory)
+        before = catalogue(directory).names()
         out = nfdump.run_expire(expire_args(directory, ret.max_age, ret.max_size), timeout)
         files, size = parse_expired(out)
         # files deleted although younger than max_age went for max_size (the storage alert);
         # the margin covers a file's interval length and nfexpire's whole-minute age
-        after = closed_files(directory) if files else before
+        after = catalogue(directory).names() if files else before
         cutoff = now - seconds_of(ret.max_age) + cfg.collector.rotate + 120
         young = young_gone(before, after, cutoff)
         if files:
@@ -65,6 +66,6 @@ def expire(cfg, paths, timeout=300, now=None):
         # files of its time would be kept, never while the running nfcapd owns it
         lost = orphans.remove([directory], paths.nfcapd_pid, now - seconds_of(ret.max_age))
         done[directory] = {"files": files, "bytes": size, "young_files": len(young),
-                           "oldest_file": after[0][1] if after else None,
+                           "oldest_file": after[0] if after else None,
                            "lost_intervals_removed": lost}
     return done

@@ -25,10 +25,10 @@ def file_start(name):
     m = CLOSED.match(name)
     if not m:
         return None
-    stamp = m.group(1)
-    fmt = "%Y%m%d%H%M%S" if len(stamp) == 14 else "%Y%m%d%H%M"
-    try:
-        return datetime.strptime(stamp, fmt).replace(tzinfo=timezone.utc)
+    d = m.group(1)
+    try:  # by hand: strptime is ten times slower, and a 90-day store has 129,600 names
+        return datetime(int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[8:10]), int(d[10:12]),
+                        int(d[12:14] or 0), tzinfo=timezone.utc)
     except ValueError:  # twelve digits that are no date (month 13): not one of nfcapd's names
         return None
 
