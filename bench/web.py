@@ -33,7 +33,7 @@ from appliance.query import flows, lines  # noqa: E402
 from appliance.trends import groups as trend_groups, rrd  # noqa: E402
 from appliance.supervisor import snapshot  # noqa: E402
 from appliance.web.app import create_app  # noqa: E402
-from web import flowstore  # noqa: E402
+from support import flowstore  # noqa: E402
 
 FILTER = "proto udp and src net 10.1.3.0/24"
 START = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)

@@ -6,7 +6,7 @@ import struct
 from datetime import datetime, timedelta, timezone
 
 from appliance.trends.ingest import file_start
-from web import flowstore
+from support import flowstore
 
 ETH = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00"
 

@@ -21,7 +21,7 @@ from appliance.config.checks import bytes_of
 from appliance.query import flows
 from faults import netflow, store
 from support.wait import wait_until
-from web.flowstore import closed, free_udp_port
+from support.flowstore import closed, free_udp_port
 
 GARBAGE = 100_000
 VALID_EVERY = 1000  # one valid v5 datagram of 30 flows after every 1000 garbage datagrams

@@ -4,11 +4,16 @@ The one place tests and benches turn a pcap into flow files (tests/web, tests/in
 tests/faults, bench/).
 """
 
+import dataclasses
 import os
 import subprocess
+from dataclasses import dataclass
 
 from appliance.collector import replay as collector_replay
+from appliance.collector.command import nfcapd_command
+from appliance.config.schema import Config
 from appliance.query import nfdump
+from appliance.query.files import catalogue
 
 from .wait import wait_until
 
@@ -27,7 +32,7 @@ def udp_backlog(port):
 
 def closed(flowdir):
     """Return the names of the closed flow files in flowdir (never nfcapd.current.*)."""
-    return [n for n in os.listdir(flowdir) if n.startswith("nfcapd.") and "current" not in n]
+    return list(catalogue(flowdir).names())
 
 
 def stored_flows(flowdir):
@@ -36,15 +41,38 @@ def stored_flows(flowdir):
     return sum(int(line.split()[1]) for line in out.splitlines() if line.startswith("Flows: "))
 
 
+@dataclass(frozen=True)
+class StorePaths:
+    """The few Paths the probe and collector command builders read, for any flow directory."""
+
+    flows: str
+    runtime: str
+
+    @property
+    def softflowd_ctl(self):
+        return os.path.join(self.runtime, "softflowd.ctl")
+
+    @property
+    def softflowd_pid(self):
+        return os.path.join(self.runtime, f"softflowd-{os.getpid()}.pid")
+
+    @property
+    def nfcapd_pid(self):
+        return os.path.join(self.runtime, f"nfcapd-{os.path.basename(self.flows)}.pid")
+
+
+def product_config(port, rotate=60, max_flows=None):
+    """Return the default config with the collector on 127.0.0.1:port: what the product runs."""
+    cfg = Config()
+    probe = cfg.probe if not max_flows else dataclasses.replace(cfg.probe, max_flows=max_flows)
+    collector = dataclasses.replace(cfg.collector, listen=f"127.0.0.1:{port}", rotate=rotate)
+    return dataclasses.replace(cfg, probe=probe, collector=collector)
+
+
 def probe_argv(pcap, port, runtime, max_flows=None):
-    """Return softflowd -r argv exporting pcap's flows as IPFIX to 127.0.0.1:port."""
-    # "-c none": with -r and a control socket, softflowd 1.1.0 was seen blocking in accept()
-    # on it instead of reading the capture.
-    argv = ["/usr/sbin/softflowd", "-d", "-r", pcap, "-v", "10", "-A", "milli",
-            "-n", f"127.0.0.1:{port}", "-c", "none", "-p", os.path.join(runtime, f"sfd-{port}.pid")]
-    if max_flows:
-        argv += ["-m", str(max_flows)]  # above the pcap's flows: no forced expiry splits them
-    return argv
+    """Return the product's softflowd argv reading pcap, exporting to 127.0.0.1:port."""
+    cfg = product_config(port, max_flows=max_flows)
+    return collector_replay.probe_argv(cfg, StorePaths(runtime, runtime), pcap)
 
 
 def replay(pcap, port, runtime, max_flows=None, timeout=30):
@@ -54,17 +82,19 @@ def replay(pcap, port, runtime, max_flows=None, timeout=30):
 
 
 def build(pcap, flowdir, runtime, expect=None, rotate=60, max_flows=None, timeout=30):
-    """Fill flowdir with the flows of pcap through softflowd and nfcapd; return closed files."""
+    """Fill flowdir with the flows of pcap through softflowd and nfcapd; return closed files.
+
+    Both run with the product's own argv (probe/command.py, collector/command.py): the same
+    export version, timeouts, receive buffer and LZ4 compression as `spanflow run` writes.
+    """
     os.makedirs(flowdir, exist_ok=True)
     os.makedirs(runtime, exist_ok=True)
     port = free_udp_port()
-    pidfile = os.path.join(runtime, f"nfcapd-{port}.pid")
-    # -B: a softflowd -r burst overflows a default socket buffer (pitfalls.md).
-    collector = ["/usr/bin/nfcapd", "-w", flowdir, "-b", "127.0.0.1", "-p", str(port),
-                 "-t", str(rotate), "-B", "16777216", "-P", pidfile]
+    cfg, paths = product_config(port, rotate, max_flows), StorePaths(flowdir, runtime)
+    collector, env = nfcapd_command(cfg, paths)
     # the shipped import's engine: waits for nfcapd to drain the export before SIGTERM
-    collector_replay.run(probe_argv(pcap, port, runtime, max_flows), collector, pidfile,
-                         env=TOOL_ENV, timeout=timeout)
+    collector_replay.run(collector_replay.probe_argv(cfg, paths, pcap), collector,
+                         paths.nfcapd_pid, env=env, timeout=timeout)
     files = wait_until(lambda: closed(flowdir), 10, what="a closed flow file")
     if expect is not None:
         got = stored_flows(flowdir)

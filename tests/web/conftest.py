@@ -98,7 +98,7 @@ def without_readers():
 @pytest.fixture(scope="session")
 def flow_store(tmp_path_factory, fixture_path_session):
     """A data dir whose flows come from small.pcap through real softflowd and nfcapd."""
-    from web import flowstore
+    from support import flowstore
     base = tmp_path_factory.mktemp("store")
     flowstore.build(fixture_path_session("nfdump", "small.pcap"), str(base / "flows"), str(base),
                     expect=SMALL_PCAP_FLOWS)
@@ -116,7 +116,7 @@ def fixture_path_session():
 @pytest.fixture(scope="session")
 def ingested_store(flow_store):
     """flow_store with the real ingest run over it: RRD files and SQLite as `spanflow run` writes."""
-    from web import flowstore
+    from support import flowstore
     cfg = dataclasses.replace(Config(), storage=Storage(dir=str(flow_store),
                                                         runtime_dir=str(flow_store)))
     if not os.path.exists(Paths.of(cfg).database):

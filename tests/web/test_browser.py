@@ -24,7 +24,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, fixture_path_session):
-    from web import flowstore
+    from support import flowstore
     base = tmp_path_factory.mktemp("browser")
     flowstore.build(fixture_path_session("nfdump", "small.pcap"), str(base / "flows"), str(base),
                     expect=7)
