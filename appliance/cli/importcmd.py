@@ -11,6 +11,7 @@ from ..collector import replay
 from ..config.schema import Config
 from ..errors import SpanflowError, ToolError
 from ..imports import pipeline, store
+from .output import add_json, emit
 from .progress import Progress
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ def register(sub, common):
                        help="run a capture through the whole pipeline into its own store")
     p.add_argument("capture", metavar="CAPTURE.pcap")
     p.add_argument("--into", metavar="DIR", help="store directory (default: CAPTURE.pcap.spanflow)")
+    add_json(p, "what was imported as JSON (the store's record entry, files and alerts)")
     # No config needed: the box's own if there is one, else the shipped defaults.
     p.set_defaults(func=run_import, needs_config=False)
 
@@ -53,9 +55,9 @@ def run_import(args, _cfg):
     sha256 = store.digest(capture)
     seen = store.find(record, sha256)
     if seen:
-        print(f"{capture} is already in {into} (imported {seen['imported']} from "
-              f"{seen['capture']}: {seen['flows']} flows): nothing changed")
-        return 0
+        return emit({**seen, "store": into, "already": True}, args.json, lambda d: (
+            f"{capture} is already in {into} (imported {d['imported']} from "
+            f"{d['capture']}: {d['flows']} flows): nothing changed"))
     paths = store.paths_of(into)
     os.makedirs(paths.runtime, exist_ok=True)
     shown = Progress(sys.stderr) if sys.stdout.isatty() and sys.stderr.isatty() else None
@@ -71,7 +73,8 @@ def run_import(args, _cfg):
     first, last = store.span(record)
     result = pipeline.analyse(cfg, paths, last + cfg.collector.rotate) if first is not None \
         else {"files": 0, "alerts": 0}
-    print(summary(capture, into, done, result, cfg.collector.rotate))
+    emit({**record["captures"][-1], "store": into, "already": False, **result}, args.json,
+         lambda _: summary(capture, into, done, result, cfg.collector.rotate))
     if done.error:
         raise SpanflowError(f"{capture} is damaged {done.error}; the {done.packets} packets "
                             f"before it are imported into {into}")
