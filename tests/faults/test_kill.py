@@ -24,6 +24,11 @@ pytestmark = pytest.mark.root
 # before a kill had surely left the killed process's memory (softflowd's table or nfcapd's
 # unwritten block).
 HELD = 6
+# How long after the restart shows in the snapshot the new process may still not capture or
+# listen. Measured on the loaded 2-core box (Dec 2, 3 kills): the last loss came 0.42 to 0.01 s
+# BEFORE the restart was seen, as the snapshot lags the spawn by up to its 1 s period; 1 s was
+# the margin before. Three times that period plus an exec on a loaded box: 3 s.
+CAPTURE_START = 3
 RATE = 100  # flows per second
 
 
@@ -54,8 +59,11 @@ def finish(s, stream, down, up, since=None):
     assert set(got) <= {p for p, _ in sent}
     assert set(got.values()) == {(1, traffic.IP_BYTES)}  # nothing doubled, nothing merged
     lost = [(p, t) for p, t in sent if p not in got]
-    outside = [(p, t) for p, t in lost if not down - HELD <= t <= up + 1]
-    assert not outside, f"flows lost outside the kill window {down - HELD:.1f}..{up + 1:.1f}"
+    late = max((t - up for _, t in lost), default=None)
+    print(f"\nlast flow lost {late if late is None else round(late, 2)} s after the restart was seen")
+    outside = [(p, t) for p, t in lost if not down - HELD <= t <= up + CAPTURE_START]
+    assert not outside, \
+        f"flows lost outside the kill window {down - HELD:.1f}..{up + CAPTURE_START:.1f}"
     # ingest over the same files: each RRD interval once, equal to nfdump
     cfg, paths = s.cfg, s.paths
     store.ingest_all(cfg, paths)
