@@ -21,8 +21,8 @@ from support.wait import stays_false, wait_until
 
 pytestmark = pytest.mark.root
 
-# The latency bound (UDP timeout 2 s + one rotation 2 s + 3 s = 7 s, support/sensor.py) is a speed figure, measured by
-# bench/probe_live.py. Here the deadline only has to tell "stored" from "never": the worst seen
+# The latency bound (UDP timeout 2 s + one rotation 2 s + 3 s = 7 s with the config of
+# support/sensor.py) is a speed figure, measured by bench/probe_live.py. Here the deadline only has to tell "stored" from "never": the worst seen
 # was 6.27 s (docs/quiet-link.md, ~20 runs) and 6.09 s on the loaded 2-core box on Dec 2, so three
 # times the worst seen; the same window proves the bare binary stores nothing.
 WORST_SEEN = 6.27
