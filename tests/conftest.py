@@ -34,6 +34,14 @@ def _missing_for(marker):
     return None
 
 
+def pytest_configure(config):
+    # Debian's pytest-random-order 1.1.0 (`--random-order`, docs/development.md) reads the cache
+    # plugin's --failed-first at every collection: with `-p no:cacheprovider` it stopped every
+    # run with an INTERNALERROR (seen Dec 2). Without the cache plugin, nothing failed first.
+    if not hasattr(config.option, "failedfirst"):
+        config.option.failedfirst = False
+
+
 def pytest_runtest_setup(item):
     for marker in ("root", "lab", "browser", "deb"):
         if item.get_closest_marker(marker) is None:
