@@ -18,7 +18,7 @@ from ..errors import ToolError
 from ..paths import Paths
 from ..probe.command import softflowd_argv
 from ..query import nfdump
-from ..query.files import CLOSED
+from ..query.files import catalogue
 from .buffer import RaisedRmem
 from .capture import Capture
 from .command import COMPRESSION_FLAGS, nfcapd_command
@@ -216,7 +216,8 @@ def _file_into(files, target, compression):
 
 
 def _closed(folder):
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if CLOSED.match(n))
+    """Return the closed flow files of folder, oldest first (the one catalogue of them)."""
+    return [os.path.join(folder, n) for n in catalogue(folder).names()]
 
 
 def import_capture(cfg, paths, capture, timeout=3600, progress=None):
