@@ -2,6 +2,7 @@
 
 from flask import Blueprint, jsonify, render_template, request
 
+from .. import durations
 from ..errors import ConfigError, FilterError, WindowError
 from ..fleet import central, chart
 from ..fleet.client import Connection
@@ -54,7 +55,7 @@ def _window(c, since, until, label, **extra):
 @bp.get("/")
 def show():
     c = views.ctx()
-    since, until = c.now - inputs.PERIODS["1d"], c.now
+    since, until = c.now - durations.delta("1d"), c.now
 
     def work(conn, fleet):
         return (central.sensors(conn, fleet), central.alerts(conn, fleet, limit=10),
