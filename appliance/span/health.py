@@ -9,7 +9,9 @@ keeps per-second buckets over a sliding window, so the verdict follows the mirro
 import ipaddress
 from collections import Counter, OrderedDict, deque
 
-from .decode import ACK, TCP
+from .decode import ACK, FIN, RST, SYN, TCP
+
+CONTROL = SYN | FIN | RST
 
 WINDOW = 300  # seconds the verdict looks back over
 DUP_GAP = 0.010  # a mirror's copy arrives within microseconds; 10 ms keeps retransmits apart
@@ -79,11 +81,18 @@ class OneWay:
             return
         a, b = (p.src, p.sport), (p.dst, p.dport)
         key = (a, b) if a < b else (b, a)
-        conv = self.conversations.pop(key, None) or [ts, set(), False]
+        control = p.flags & CONTROL
+        conv = self.conversations.pop(key, None)
+        if conv is None:
+            if not control:  # a sampled packet of a connection whose start was not seen
+                return
+            conv = [ts, set(), False]
         conv[0] = ts
         conv[1].add(a)
-        # a SYN alone is an attempt, not a conversation: scans and dead hosts never answer
-        conv[2] = conv[2] or bool(p.flags & ACK)
+        # it counts once a control packet that needs a handshake is seen (SYN-ACK, FIN or RST
+        # with ACK): a bare SYN is an attempt (scans and dead hosts never answer), and a lone
+        # sampled packet of a long connection must not make it look one-way
+        conv[2] = conv[2] or bool(control and p.flags & ACK)
         self.conversations[key] = conv
         if len(self.conversations) > self.limit:
             self.conversations.popitem(last=False)

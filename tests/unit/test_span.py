@@ -164,3 +164,13 @@ def test_any_frame_is_read_or_counted_never_raises(body, ethertype, proto, port)
     for frame in (head + body, head + ip4 + struct.pack("!HH", port, port) + body):
         o.feed(frame, 1.0)
     assert o.frames == 2
+
+
+def test_packets_of_connections_begun_before_the_window_make_nothing_one_way():
+    # the kernel filter samples data packets of long connections: one side's sample alone is no
+    # evidence of a one-way mirror; only conversations with a handshake's control packets count
+    data = [(f, ts) for f, ts in frames()
+            if (p := decode.decode(f)).proto == 6 and not p.flags & 0x07]
+    assert data
+    _o, report = observe(data)
+    assert report["one_way"]["conversations"] == 0
