@@ -25,10 +25,10 @@ def _die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def spawn(argv, env):
+def spawn(argv, env, **streams):
     """Start argv with env added to ours, in its own session so a terminal's ^C reaches us first."""
     return subprocess.Popen(argv, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=_die_with_parent)
+                            start_new_session=True, preexec_fn=_die_with_parent, **streams)
 
 
 def describe(code):

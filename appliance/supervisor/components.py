@@ -2,9 +2,12 @@
 
 import logging
 import os
+import subprocess
+import threading
 import time
 
-from ..collector import buffer, command as collector_command, retention, store
+from ..collector import buffer, command as collector_command, health as collector_health
+from ..collector import retention, store
 from ..config.checks import bytes_of
 from ..detect import engine as detect_engine, storage
 from ..fleet import export as fleet_export
@@ -12,13 +15,14 @@ from ..mirror import counters, helper
 from ..probe import command as probe_command, control
 from ..span import component as span
 from ..trends.ingest import IngestWorker
-from .child import Child, Periodic
+from .child import Child, Periodic, spawn
 
 log = logging.getLogger(__name__)
 
 PROBE_STATS_EVERY = 5  # seconds between softflowctl statistics readings
 STORE_STATE_EVERY = 10
 RETENTION_EVERY = 300  # nfexpire walks the store: every few minutes is enough
+HEALTH_EVERY = 5  # nfcapd's counts come once per rotation; its log summaries are due by the minute
 
 
 class MirrorPort:
@@ -65,8 +69,8 @@ def _expire(cfg, paths):
     return storage.retention_pass(cfg, paths, retention.expire)
 
 
-def collector(cfg, paths, clock=time.monotonic):
-    """Return nfcapd as a supervised child, with its store state and retention in status."""
+def collector(cfg, paths, clock=time.monotonic, detector=None):
+    """Return nfcapd as a supervised child, with its store state, retention and health in status."""
     rmem = buffer.RaisedRmem(bytes_of(cfg.collector.receive_buffer))
 
     def prepare():
@@ -75,11 +79,29 @@ def collector(cfg, paths, clock=time.monotonic):
         _remove_stale(paths.nfcapd_pid)
         rmem.ensure()
 
+    output = collector_health.NfcapdLog()
+
+    def start(argv, env):
+        # nfcapd's stderr carries its per-interval counts and a line per bad datagram: read here
+        proc = spawn(argv, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                     errors="replace")
+        threading.Thread(target=output.follow, args=(proc.stdout,), daemon=True,
+                         name="nfcapd-output").start()
+        return proc
+
+    def health():
+        for counts in output.jumps():  # through the detector: suppression, cooldown, counters
+            if detector is not None:
+                now = time.time()
+                detector.raise_findings([collector_health.finding(counts)], now, now)
+        return output.status()
+
     return Child("collector", lambda: collector_command.nfcapd_command(cfg, paths), clock=clock,
-                 prepare=prepare, cleanup=rmem.restore, periodic=[
+                 prepare=prepare, cleanup=rmem.restore, spawn=start, periodic=[
                      Periodic("store", STORE_STATE_EVERY, lambda: store.store_state(cfg, paths)),
                      Periodic("retention", RETENTION_EVERY,
-                              lambda: _expire(cfg, paths))])
+                              lambda: _expire(cfg, paths)),
+                     Periodic("health", HEALTH_EVERY, health)])
 
 
 def probe(cfg, paths, clock=time.monotonic):
@@ -100,7 +122,7 @@ def build(cfg, paths, clock=time.monotonic):
     detector = dict(workers)["detect"]
     return [
         ("mirror", MirrorPort(cfg.mirror, paths)),
-        ("collector", collector(cfg, paths, clock)),
+        ("collector", collector(cfg, paths, clock, detector)),
         ("probe", probe(cfg, paths, clock)),
         *workers,
         *fleet_export.components(cfg, paths),

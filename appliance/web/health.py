@@ -2,10 +2,12 @@
 
 from datetime import datetime, timezone
 
+from ..collector.health import JUMP
 from ..fleet import health as fleet_health
-from ..span import view as span_view
 from ..probe import statsview
+from ..span import view as span_view
 from ..supervisor.snapshot import STALE_AFTER  # noqa: F401  (one value for the CLI and the page)
+from . import human
 
 OK, WARN, BAD = "ok", "warn", "bad"
 RUNNING = ("running",)
@@ -106,9 +108,11 @@ def probe_item(p):
 
 def collector_item(c, now, rotate):
     store = c.get("store") if isinstance(c.get("store"), dict) else {}  # collector/store.py
+    nfcapd = c.get("health") if isinstance(c.get("health"), dict) else {}  # collector/health.py
     facts = {**{k: c.get(k) for k in ("state", "pid", "restarts")},
              **{k: store.get(k) for k in ("newest_file", "last_rotation", "files", "disk_bytes",
-                                          "oldest", "lost_intervals")}}
+                                          "oldest", "lost_intervals")},
+             **{k: nfcapd.get(k) for k in ("bad_packets", "sequence_errors")}}
     if c.get("state") not in RUNNING:
         return _item("collector", BAD, f"nfcapd is {c.get('state')}", facts,
                      reason="the collector (nfcapd) is down")
@@ -122,7 +126,15 @@ def collector_item(c, now, rotate):
     if last is not None and last > 3 * rotate + 5:
         return _item("collector", WARN, f"last flow file is {int(last)} s old", facts,
                      reason="the collector is receiving nothing")
-    summary = f"{store.get('files')} files, {store.get('disk_bytes')} bytes"
+    summary = f"{store.get('files')} files, {human.size(store.get('disk_bytes'))}"
+    recent = nfcapd.get("last_interval") if isinstance(nfcapd.get("last_interval"), dict) else {}
+    if nfcapd.get("bad_packets") or nfcapd.get("sequence_errors"):
+        summary += (f"; {nfcapd.get('bad_packets', 0)} bad packets, "
+                    f"{nfcapd.get('sequence_errors', 0)} sequence errors since start")
+    if (recent.get("bad_packets") or 0) >= JUMP or (recent.get("sequence_errors") or 0) >= JUMP:
+        return _item("collector", WARN, summary + f" ({recent.get('bad_packets')} and "
+                     f"{recent.get('sequence_errors')} in the last interval: an exporter sends "
+                     "malformed or lost datagrams)", facts)
     if store.get("lost_intervals"):
         # nfcapd holds an interval in memory: a crash loses it all (docs/reliability.md)
         lost = store.get("lost_files") or [{}]
