@@ -40,7 +40,8 @@ def show():
     data = overview(c)
     text = statsview.render(data["probe_stats"]) if data["probe_stats"] else None
     first = list(sources.groups(c.cfg))[:1]
-    group, images, note = (graphs.panels(c, first, c.now - timedelta(hours=1), c.now) or
+    end = c.now.replace(second=0, microsecond=0) + timedelta(minutes=1)  # remembered per minute
+    group, images, note = (graphs.panels(c, first, end - timedelta(hours=1), end) or
                            [(None, False, "no series groups are configured")])[0]
     return render_template("dashboard.html", data=data, stats_text=text,
                            first_group=group if images else None, graphs_note=note,

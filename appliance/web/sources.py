@@ -1,15 +1,19 @@
 """Read the sensor's state for the page: snapshot, trends readers, flow queries (read-only)."""
 
+import collections
 import logging
 import os
 import sqlite3
 import threading
+import time
+
+from flask import current_app, has_app_context
 
 from ..detect.store import AlertStore
 from ..errors import SpanflowError
 from ..query import flows
 from ..supervisor import snapshot
-from ..trends import readers as trends_readers
+from ..trends import groups as trend_groups, readers as trends_readers
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +32,60 @@ class Busy(SpanflowError):
     """Too many flow searches run at once; the client should retry."""
 
 
+class Memo:
+    """Remember answers until the files they were read from change (bounded, thread-safe).
+
+    Under 50 connections every dashboard request re-read the snapshot, SQLite and an RRD file:
+    p99 was 5.75x bare waitress (issue 14). The key carries the files' change stamps, so an
+    answer is never older than its files.
+    """
+
+    def __init__(self, size=256):
+        self.size, self._data, self._lock = size, collections.OrderedDict(), threading.Lock()
+
+    def get(self, key, fn):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = fn()  # outside the lock: two racing requests may both read, never wait
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+
+def stamp(*files):
+    """Return the change stamps (mtime, size, inode) of files; None for a missing one."""
+    out = []
+    for path in files:
+        try:
+            st = os.stat(path)
+            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def memo():
+    """Return this app's Memo (one per app; none outside a request: no caching)."""
+    if not has_app_context():
+        return None
+    return current_app.extensions.setdefault("spanflow_memo", Memo())
+
+
+def _remembered(key, files, fn):
+    m = memo()
+    return fn() if m is None else m.get((key, stamp(*files)), fn)
+
+
 def read_status(paths):
     """Return the status snapshot dict, or None when spanflow run has written none."""
+    return _remembered("status", [paths.status], lambda: _read_status(paths))
+
+
+def _read_status(paths):
     try:
         data = snapshot.read(paths.status)
     except (OSError, ValueError) as exc:
@@ -86,8 +142,10 @@ def alert_markers(paths, start, end):
 
 
 def series(cfg, paths, group, metric, start, end):
-    """Return the numbers behind one graph."""
-    return _data(readers().series, cfg, paths, group, metric, start, end)
+    """Return the numbers behind one graph (remembered while its RRD file is unchanged)."""
+    return _remembered(("series", group, metric, start, end),
+                       [trend_groups.rrd_path(paths, group)],
+                       lambda: _data(readers().series, cfg, paths, group, metric, start, end))
 
 
 def top(cfg, paths, kind, start, end, n):
@@ -97,6 +155,13 @@ def top(cfg, paths, kind, start, end, n):
 
 def ingest_state(cfg, paths):
     """Return the ingest cursor and lag, or {} when they cannot be read."""
+    # lag_seconds is computed at read time: remembered per second at most
+    return _remembered(("ingest", int(time.time())),
+                       [paths.database, paths.database + "-wal", paths.flows],
+                       lambda: _ingest_state(cfg, paths))
+
+
+def _ingest_state(cfg, paths):
     try:
         return readers().ingest_state(cfg, paths)
     except (OSError, sqlite3.Error, SpanflowError) as exc:
