@@ -85,7 +85,10 @@ def graph_png(cfg, paths, group, metric, start, end, width=800, height=250, tz="
     lines = [(f"{n}_{rrd.SUFFIX[field]}", n, COLOURS[i % len(COLOURS)], scale)
              for i, n in enumerate(names)]
     title = f"{group} - {unit} (times in {tz})"
-    rules = alert_markers.rules(markers, _epoch(start), _epoch(end))
+    # the rules only: the page lists the alerts once (legends under every graph made a
+    # 4,400-pixel page, issue 14)
+    rules = [(t, colour, "") for t, colour, _ in
+             alert_markers.rules(markers, _epoch(start), _epoch(end))]
     return rrd.graph(path, lines, _epoch(start), _epoch(end), title, unit, width, height, tz,
                      rules)
 

@@ -154,14 +154,20 @@ def graph(path, lines, start, end, title, vlabel, width, height, tz, rules=()):
     args = ["-", "--start", str(int(start)), "--end", str(int(end)), "--width", str(width),
             "--height", str(height), "--title", title, "--vertical-label", vlabel,
             "--lower-limit", "0", "--imgformat", "PNG", "--slope-mode"]
+    # rrdtool's %s prefix turns 0.0875 flows/s into "87.5m" (issue 14): SI prefixes for bits
+    # only, where they go up (k, M, G); plain numbers with two decimals for the rest
+    number = "%6.1lf %s" if vlabel.startswith("bits") else "%9.2lf"
+    if not vlabel.startswith("bits"):
+        args += ["--units-exponent", "0"]
     for i, (ds, legend, colour, scale) in enumerate(lines):
         args.append(f"DEF:d{i}={path}:{ds}:AVERAGE")
         args.append(f"CDEF:v{i}=d{i},{scale},*")
         args.append(f"{'AREA' if i == 0 else 'STACK'}:v{i}#{colour}:{legend:<10}")
-        args.append(f"GPRINT:v{i}:AVERAGE:avg %6.1lf%s")
-        args.append(f"GPRINT:v{i}:MAX:max %6.1lf%s\\l")
+        args.append(f"GPRINT:v{i}:AVERAGE:avg {number}")
+        args.append(f"GPRINT:v{i}:MAX:max {number}\\l")
     # alert markers: legends come escaped from trends.markers (':' separates rrdtool fields)
-    args += [f"VRULE:{int(t)}#{colour}:{legend}\\l" for t, colour, legend in rules]
+    args += [f"VRULE:{int(t)}#{colour}:{legend}\\l" if legend else f"VRULE:{int(t)}#{colour}"
+             for t, colour, legend in rules]
     # rrdtool draws the time axis in the process's local zone; switch it under a lock
     with _TZ_LOCK:
         old = os.environ.get("TZ")

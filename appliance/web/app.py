@@ -8,8 +8,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import FilterError, SpanflowError, WindowError
-from . import (alerts, api, auth, dashboard, graphs, inputs, metrics, mirror, search, security,
-               sources, top, views)
+from . import (alerts, api, auth, dashboard, graphs, human, inputs, metrics, mirror, search,
+               security, sources, top, views)
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ def create_app(cfg, paths, test_config=None):
     for module in (auth, dashboard, graphs, top, search, api, metrics, alerts, mirror):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(csrf_token=security.csrf_token, nav=views.nav,
-                                 current_user=auth.current_user)
+                                 current_user=auth.current_user, fact=views.fact)
+    app.jinja_env.filters.update(size=human.size, count=human.count, age=human.age,
+                                 local=views.local, number=lambda n: views.fact("n", n))
     app.after_request(security.add_headers)
     app.after_request(app.extensions["spanflow_counters"].count)
 

@@ -43,6 +43,8 @@ def show():
     end = c.now.replace(second=0, microsecond=0) + timedelta(minutes=1)  # remembered per minute
     group, images, note = (graphs.panels(c, first, end - timedelta(hours=1), end) or
                            [(None, False, "no series groups are configured")])[0]
+    shown, left = graphs.markers(c, c.now - timedelta(hours=1), c.now) if images else ([], 0)
     return render_template("dashboard.html", data=data, stats_text=text,
+                           markers=shown, markers_left=left,
                            first_group=group if images else None, graphs_note=note,
                            tz=c.tz_name)

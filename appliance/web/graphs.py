@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from ..trends import markers as trend_markers
 from . import inputs, sources, views
 
 bp = Blueprint("graphs", __name__)
@@ -37,6 +38,12 @@ def panels(c, groups, start, end):
     return out
 
 
+def markers(c, start, end):
+    """Return (alerts the graphs of [start, end] mark, how many more): listed once per page."""
+    return trend_markers.drawn(sources.alert_markers(c.paths, start, end), start.timestamp(),
+                               end.timestamp())
+
+
 def _why_empty(c, data):
     """Say why a window shows nothing: coarse archive not filled yet, or nothing ingested."""
     step = data.get("step") or 0
@@ -57,7 +64,9 @@ def show():
         note = None
     except sources.Unavailable as exc:
         groups, note = [], str(exc)
+    shown, left = markers(c, start, end) if groups else ([], 0)
     return render_template("graphs.html", groups=groups, metrics=sources.METRICS,
+                           markers=shown, markers_left=left,
                            periods=inputs.PERIODS, label=label,
                            window=window_args(request.args, start, end, label),
                            start=inputs.local_text(start, c.tz), end=inputs.local_text(end, c.tz),

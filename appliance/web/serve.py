@@ -19,7 +19,7 @@ import threading
 
 log = logging.getLogger(__name__)
 
-PER_CLIENT = 32  # connections one address may hold at once (a browser opens about 6)
+PER_CLIENT = 64  # connections one address may hold at once (a browser opens about 6; wrk 50)
 MAX_CONNECTIONS = 1000  # all clients together; the file limit is raised to fit
 SILENT = 10  # seconds cheroot waits for a request; waitress closes idle channels after IDLE
 IDLE = 30

@@ -18,12 +18,17 @@ def alert(i, start, end=None, rule="cleartext", key="10.0.0.5", severity="high")
 
 def test_rule_at_the_alerts_time_with_a_short_legend():
     out = markers.rules([alert(1, T0 + 60)], T0, T0 + 3600)
-    assert out == [(T0 + 60, "d62728", "alert\\: cleartext 10.0.0.5")]
+    assert out == [(T0 + 60, markers.COLOURS["high"], "alert\\: cleartext 10.0.0.5")]
+
+
+def test_marker_colours_are_no_series_colour():
+    used = {c.lower() for c in readers.COLOURS}
+    assert not used & {c.lower() for c in [*markers.COLOURS.values(), markers.OTHER]}
 
 
 def test_an_alert_begun_before_the_window_is_marked_at_its_start():
     out = markers.rules([alert(1, T0 - 600, T0 + 60, severity="low")], T0, T0 + 3600)
-    assert out[0][:2] == (T0, "bcbd22")
+    assert out[0][:2] == (T0, markers.COLOURS["low"])
 
 
 def test_colons_in_keys_are_escaped_for_rrdtool():

@@ -181,3 +181,52 @@ def test_page_time_zone_is_labelled_and_used(state, readers):
     c.get("/graphs/protocol/bits.png?start=2026-07-01 10:00&end=2026-07-01 12:00")
     call = readers.calls[-1]
     assert call[3] == datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc) and call[-1] == "Europe/Madrid"
+
+
+def test_dashboard_remembers_reads_until_the_files_change(client, readers, write_status):
+    # issue 14: every dashboard request read an RRD (p99 5.75x bare waitress under 50 clients)
+    write_status(mirror={"state": "running", "interface": "eth1"})
+    client.get("/")
+    client.get("/")
+    assert [c[0] for c in readers.calls].count("series") == 1
+    write_status(mirror={"state": "running", "interface": "eth9"})  # a new snapshot is read
+    assert "eth9" in client.get("/").get_data(as_text=True)
+
+
+def test_dashboard_shows_human_units_and_local_times(state, readers):
+    from appliance.supervisor import snapshot
+    from appliance.web.app import create_app
+    cfg, paths = state(timezone="Europe/Madrid")
+    c = create_app(cfg, paths, {"CLOCK": lambda: NOW}).test_client()
+    import os
+    os.makedirs(paths.runtime, exist_ok=True)
+    snapshot.write(paths.status, {
+        "version": 1, "updated": NOW.isoformat(), "state": "running",
+        "collector": {"state": "running", "store": {
+            "newest_file": "nfcapd.202611271159", "files": 3, "disk_bytes": 188416,
+            "last_rotation": "2026-11-27T11:59:08.102077+00:00"}}})
+    page = c.get("/").get_data(as_text=True)
+    assert "184 KiB" in page and "188416" not in page  # issue 14: raw disk_bytes
+    assert "last file age: 52 s" in page and "51.89" not in page
+    assert "last rotation: 2026-11-27 12:59:08 CET" in page  # the chosen zone, not UTC
+
+
+def test_graphs_list_the_alert_markers_once_per_page(app, client, readers):
+    from appliance.detect.finding import Finding
+    from appliance.detect.store import AlertStore
+    from appliance.trends import markers
+    store = AlertStore(app.config["SPANFLOW_PATHS"].database)
+    t = NOW.timestamp() - 600
+    store.record(Finding("cleartext", "10.0.0.5", "high", "telnet", "host 10.0.0.5"), t, t, 0)
+    store.close()
+    page = client.get("/graphs?period=1h").get_data(as_text=True)
+    assert page.count('id="alert-markers"') == 1 and page.count("cleartext 10.0.0.5") == 1
+    assert page.count("<img") == 6  # two groups, three metrics: the legend is not repeated
+    assert 'class="swatch marker-high"' in page and markers.COLOURS["high"] == "ff0066"
+
+
+def test_search_times_are_in_the_chosen_zone(real_app):
+    page = real_app(timezone="Europe/Madrid").test_client().get(
+        "/search", query_string={"filter": "proto tcp and port 22", "start": "2023-11-14 00:00",
+                                 "end": "2023-11-15 00:00"}).get_data(as_text=True)
+    assert " CET</td>" in page and "Z</td>" not in page
