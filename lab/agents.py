@@ -7,14 +7,16 @@ import signal
 import subprocess
 import time
 
+from . import topo
 from .errors import LabError
 from .sensor import PY, REPO, child_env
 
-# Which host runs which baseline kinds: services first (server, devices), then clients.
-SERVICES = {"srv": ["dns-server", "telnet-server"], "prn": ["ssdp-device"], "iot": ["ssdp-device"]}
-CLIENTS = {"ws1": ["ssh", "mdns", "ssdp", "netbios", "dns"],
-           "ws2": ["ssh", "mdns", "ssdp", "netbios", "dns"],
-           "prn": ["mdns", "dns"], "iot": ["mdns"]}
+# Which host runs which baseline kinds: services first, then clients. The office's real daemons
+# (lab/daemons.py) are started beside these; the crafted DNS server stays for its exact check.
+SERVICES = {"srv": ["dns-server"]}
+CLIENTS = {"ws1": ["ssh", "dns", "office-dns", "discovery", "netbios-lookup"],
+           "ws2": ["ssh", "dns", "office-dns", "discovery"],
+           "prn": ["dns", "dhcp"], "iot": ["dhcp", "office-dns"]}
 
 
 class Agents:
@@ -25,9 +27,11 @@ class Agents:
         self.record = record
         self.procs = []  # (name, Popen)
         self.ledgers = []
+        self.started = {}  # tag -> when its agent said ready (epoch seconds)
 
     def peers(self):
-        return {name: [self.net.get(name).IP(), self.net.get(name).MAC()] for name in self.hosts}
+        return {name: [self.net.get(name).IP(), self.net.get(name).MAC(), topo.host_ip6(name)]
+                for name in self.hosts}
 
     def start(self, host_name, kinds, tag):
         """Start one agent running kinds in a host; return its Popen once it says ready."""
@@ -36,7 +40,7 @@ class Agents:
         self.ledgers.append(ledger)
         log = open(os.path.join(self.run_dir, f"agent-{host_name}-{tag}.log"), "ab")
         argv = [PY, "-m", "lab.traffic.agent", "--host", host_name, "--iface", str(host.defaultIntf()),
-                "--ip", host.IP(), "--mac", host.MAC(), "--peers", json.dumps(self.peers()),
+                "--ip", host.IP(), "--mac", host.MAC(), "--ip6", topo.host_ip6(host_name), "--peers", json.dumps(self.peers()),
                 "--seed", str(self.seed), "--ledger", ledger, "--run-dir", self.run_dir, *kinds]
         proc = host.popen(argv, cwd=REPO, env=child_env(), stdout=subprocess.PIPE, stderr=log)
         self.procs.append((f"{host_name}:{tag}", proc))
@@ -45,6 +49,7 @@ class Agents:
         if not ready or proc.stdout.readline().strip() != b"ready":
             raise LabError(f"traffic agent {tag} in {host_name} did not start; "
                            f"see {self.run_dir}/agent-{host_name}-{tag}.log")
+        self.started[tag] = time.time()
         return proc
 
     def finish(self, timeout):

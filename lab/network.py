@@ -40,12 +40,14 @@ class Network:
     def start(self):
         """Build the network, set up the SPAN session and return the Mininet object."""
         setLogLevel("error")
+        branch = topo.branch_switch(self.switch_name)
         self.record("links", [self.switch_name, *topo.host_ports(self.switch_name),
-                              topo.span_port(self.switch_name)])
+                              topo.span_port(self.switch_name), branch,
+                              *topo.branch_ports(self.switch_name)])
         if self.kind == "ovs":
             self._start_ovs()
             switch = functools.partial(OVSSwitch, datapath="user", failMode="standalone")
-            self.record("ovs_bridge", self.switch_name)
+            self.record("ovs_bridges", [self.switch_name, branch])
         else:
             switch = LinuxBridge
         self.net = Mininet(topo=topo.OfficeTopo(switch_name=self.switch_name), switch=switch,
@@ -55,9 +57,14 @@ class Network:
         self.record("netns", [os.readlink(f"/proc/{h.pid}/ns/net") for h in self.net.hosts])
         self.net.start()
         for host in self.net.hosts:
-            # IPv4 only: IPv6 housekeeping (RS, MLD, DAD) would add flows nobody sent on purpose.
-            host.cmd("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
-            host.cmd(f"PYTHONPATH={REPO} /usr/bin/python3 -m lab.offload {host.defaultIntf()}")
+            intfs = " ".join(str(i) for i in host.intfList() if str(i) != "lo")
+            host.cmd(f"PYTHONPATH={REPO} /usr/bin/python3 -m lab.offload {intfs}")
+            if host.name == topo.SENSOR:
+                # the capture port stays silent: no IPv6 housekeeping of its own
+                host.cmd("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+                         "net.ipv6.conf.default.disable_ipv6=1")
+            else:
+                dual_stack(host)
         ports = topo.host_ports(self.switch_name)
         if self.kind == "ovs":
             span.ovs_span(self.switch_name, ports, topo.span_port(self.switch_name))
@@ -86,6 +93,31 @@ class Network:
         if self.ovs_started:
             self.ovs_started = False
             subprocess.run([OVS_CTL, "stop"], capture_output=True)
+
+
+def dual_stack(host):
+    """Give a host its ULA address and its route to the other subnet (both families) via rtr.
+
+    The routes name only the lab's two subnets: no default route, nothing can leave the lab.
+    """
+    run = host.cmd
+    run("sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0")
+    if host.name == topo.ROUTER:
+        # forwarding is per namespace: only the router's own changes
+        run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1")
+        for intf, address in ((host.intfList()[0], topo.router_ip6()),
+                              (host.intfList()[1], topo.router_ip6(branch=True))):
+            run(f"ip -6 addr add {address}/64 dev {intf} nodad")
+        return
+    intf = host.defaultIntf()
+    # nodad: usable at once, and no address is duplicated in the lab
+    run(f"ip -6 addr add {topo.host_ip6(host.name)}/64 dev {intf} nodad")
+    branch = host.name in topo.BRANCH
+    via4 = topo.ROUTER_BRANCH if branch else topo.HOSTS[topo.ROUTER]
+    other4 = topo.SUBNET if branch else topo.BRANCH_SUBNET
+    other6 = topo.ULA_OFFICE if branch else topo.ULA_BRANCH
+    run(f"ip route add {other4} via {via4} dev {intf}")
+    run(f"ip -6 route add {other6}/64 via {topo.router_ip6(branch)} dev {intf}")
 
 
 def started(pid):

@@ -2,15 +2,19 @@
 
 from collections import defaultdict
 
-# How each kind is checked: "exact" = every crafted 5-tuple stored with the same packets and bytes;
-# "found" = every sent 5-tuple stored, with at least the packets sent (the scanner's kernel adds RSTs
-# on the same 5-tuples); "sessions" = real TCP sessions, both directions of each one stored.
+from . import baseline
+
+# How each kind is checked: "exact" = every 5-tuple sent (crafted, or counted by hping3) stored with
+# the same packets and bytes; "sessions" = real sessions (TCP, or a UDP tunnel), both directions of
+# each one stored; "spread" = a real tool told to reach N ports, hosts or flows: that many stored;
+# "seen" = a real daemon's traffic, every talker of lab/baseline.py found in the store.
 CHECKS = {
-    "mdns": "exact", "ssdp": "exact", "netbios": "exact", "dns": "exact",
-    "dns-tunnel": "exact", "volume-spike": "exact", "host-sweep": "exact", "port-scan": "found",
-    "ssh": "sessions", "telnet": "sessions", "ssh-guessing": "sessions",
+    "dns": "exact", "ssh": "sessions",
+    **{kind: "seen" for kind in baseline.expectations()},
+    "volume-spike": "exact", "dns-tunnel": "sessions", "telnet": "sessions",
+    "port-scan": "spread", "slow-scan": "spread", "host-sweep": "spread", "ssh-guessing": "spread",
 }
-BASELINE = ("ssh", "mdns", "ssdp", "netbios", "dns")
+BASELINE = ("ssh", "dns", "mdns", "ssdp", "netbios", "office-dns", "dhcp", "routed", "ipv6")
 
 
 class Row:
@@ -47,10 +51,7 @@ def packet_row(kind, check, entries, stored):
     got = {k: stored[k] for k in sent if k in stored}
     s = (len(sent), sum(v[0] for v in sent.values()), sum(v[1] for v in sent.values()))
     t = (len(got), sum(v[0] for v in got.values()), sum(v[1] for v in got.values()))
-    if check == "exact":
-        ok = all(k in got and got[k][0] == v[0] and got[k][1] == v[1] for k, v in sent.items())
-    else:
-        ok = all(k in got and got[k][0] >= v[0] for k, v in sent.items())
+    ok = all(k in got and got[k][0] == v[0] and got[k][1] == v[1] for k, v in sent.items())
     missing = len(sent) - len(got)
     note = f"{missing} flows missing" if missing else ("nothing sent" if not sent else "")
     return Row(kind, check, s, t, ok and bool(sent), note)
@@ -60,10 +61,11 @@ def session_row(kind, entries, stored):
     sessions = [e for e in entries if e["kind"] == kind and e.get("session")]
     pairs = {(e["src"], e["dst"], e["dport"]) for e in sessions}
     forward, both, pkts, nbytes = 0, 0, 0, 0
+    protos = {e.get("proto", 6) for e in sessions}
     for (proto, src, sport, dst, dport), (p, b, _r) in stored.items():
-        if proto == 6 and (src, dst, dport) in pairs:
+        if proto in protos and (src, dst, dport) in pairs:
             forward += 1
-            back = stored.get((6, dst, dport, src, sport))
+            back = stored.get((proto, dst, dport, src, sport))
             if back:
                 both += 1
                 pkts += p + back[0]
@@ -79,13 +81,59 @@ def session_row(kind, entries, stored):
     return Row(kind, "sessions", (2 * len(sessions), "-", "-"), (2 * both, pkts, nbytes), ok, note)
 
 
+def _within(address, target):
+    """Tell whether address is target, or inside target when it is an IPv4 /24 (x.y.z.0/24)."""
+    if target.endswith(".0/24"):
+        return address.startswith(target[:-len("0/24")])
+    return address == target
+
+
+def spread_row(kind, entries, stored):
+    asked = [e for e in entries if e["kind"] == kind and e.get("spread")]
+    reached, pkts, nbytes, short = 0, 0, 0, []
+    for e in asked:
+        proto, what = e["proto"], e["spread"]
+        # ICMP echo flows carry dport 8*256+0; TCP/UDP: the probe's destination port
+        sent = {k: v for k, v in stored.items() if k[0] == proto and k[1] == e["src"]
+                and _within(k[3], e["dst"]) and (proto != 1 or k[4] == 8 * 256)
+                and (e.get("dport") is None or k[4] == e["dport"])}
+        distinct = {"ports": {k[4] for k in sent}, "hosts": {k[3] for k in sent},
+                    "flows": set(sent)}[what]
+        reached += len(distinct)
+        pkts += sum(v[0] for v in sent.values())
+        nbytes += sum(v[1] for v in sent.values())
+        if len(distinct) < e["count"] or not e.get("ok", True):
+            short.append(f"{len(distinct)} of {e['count']} {what}"
+                         + ("" if e.get("ok", True) else ", the tool failed"))
+    ok = bool(asked) and not short
+    note = "; ".join(short) or ("nothing sent" if not asked else "")
+    return Row(kind, "spread", (sum(e["count"] for e in asked), "-", "-"),
+               (reached, pkts, nbytes), ok, note)
+
+
+def seen_row(kind, stored):
+    found = baseline.seen(kind, stored)
+    missing = [what for what, packets, _b in found if not packets]
+    note = f"not seen: {missing[0]}" + (f" (+{len(missing) - 1})" if len(missing) > 1 else "") \
+        if missing else ""
+    return Row(kind, "seen", (len(found), "-", "-"),
+               (len(found) - len(missing), sum(f[1] for f in found), sum(f[2] for f in found)),
+               not missing, note)
+
+
 def compare(entries, stored, kinds):
     """Return the report rows for kinds, in order."""
     rows = []
     for kind in kinds:
         check = CHECKS[kind]
-        rows.append(session_row(kind, entries, stored) if check == "sessions"
-                    else packet_row(kind, check, entries, stored))
+        if check == "sessions":
+            rows.append(session_row(kind, entries, stored))
+        elif check == "seen":
+            rows.append(seen_row(kind, stored))
+        elif check == "spread":
+            rows.append(spread_row(kind, entries, stored))
+        else:
+            rows.append(packet_row(kind, check, entries, stored))
     return rows
 
 

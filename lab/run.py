@@ -7,12 +7,11 @@ import sys
 import time
 import uuid
 
-from . import alerts, report, rundata, state, stored, topo
+from . import alerts, daemons, report, rundata, state, stored, topo
 from .agents import CLIENTS, SERVICES, Agents
 from .errors import LabError
 from .network import Network, started
 from .sensor import PY, REPO, Sensor, child_env, write_run_config
-from .traffic import ssh
 from .traffic.ledger import read
 from .traffic.catalog import SCENARIOS
 from .waiting import wait_for
@@ -37,7 +36,8 @@ class Run:
         self.state = {"owner": os.getpid(), "owner_started": started(os.getpid()),
                       "pids": {}}
         self.network = Network(switch, "sfl" + uuid.uuid4().hex[:4], self._record)
-        self.sensor = self.agents = self.web = self.sshd = None
+        self.sensor = self.agents = self.web = None
+        self.daemons = []
         self.configs = None
 
     def _record(self, key, value):
@@ -69,15 +69,31 @@ class Run:
         wait_for(self.sensor.closed_files, 4 * self.sensor.cfg.collector.rotate + 10,
                  f"the collector's first flow file (see {logfile})")
         say(f"sensor up in host 'sensor' (spanflow run), flows in {self.sensor.flows_dir}")
-        srv = net.get("srv")
-        self.sshd = srv.popen(ssh.prepare(self.run_dir, srv.IP()), stdout=subprocess.DEVNULL,
-                              stderr=open(os.path.join(self.run_dir, "sshd.log"), "ab"))
-        self._record_pid(self.sshd.pid)
-        self.agents = Agents(net, list(topo.HOSTS), self.run_dir, self.seed, self._record_pid)
+        self.daemons = []
+        for host_name, name, argv in daemons.plan(self.run_dir,
+                                                  lambda h: str(net.get(h).defaultIntf())):
+            log = open(os.path.join(self.run_dir, "daemons", f"{host_name}-{name}.log"), "ab")
+            proc = net.get(host_name).popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT)
+            self.daemons.append((f"{host_name}:{name}", proc))
+            self._record_pid(proc.pid)
+        self.agents = Agents(net, topo.all_hosts(), self.run_dir, self.seed, self._record_pid)
         for host, kinds in SERVICES.items():
             self.agents.start(host, kinds, "services")
-        wait_for(lambda: srv.cmd("ss -Htln 'sport = :22'").strip(), 10, "sshd to listen")
-        say("services up: sshd, DNS and telnet on srv, SSDP devices on prn and iot")
+        if "dns-tunnel" in self.scenarios:
+            self.agents.start("br1", ["tunnel-server"], "services-tunnel")
+        for host_name, port in (("srv", 22), ("br1", 22), ("srv", 23), (daemons.DNSMASQ_HOST, 53)):
+            wait_for(lambda: net.get(host_name).cmd(f"ss -Hln 'sport = :{port}'").strip(), 20,
+                     f"{host_name} to listen on port {port} (see {self.run_dir}/daemons/)")
+        self._check_daemons()
+        say("services up: sshd on srv and br1, telnetd and DNS on srv, dnsmasq on rtr, "
+            "minidlna on iot, nmbd and avahi-daemon on the office hosts")
+
+    def _check_daemons(self):
+        dead = [name for name, proc in self.daemons if proc.poll() is not None]
+        if dead:
+            raise LabError(f"daemon {dead[0]} stopped; see {self.run_dir}/daemons/"
+                           f"{dead[0].replace(':', '-')}.log")
 
     def start_web(self, listen=None):
         """Start `spanflow web` in the root namespace on listen (default: the config's address)."""
@@ -98,7 +114,8 @@ class Run:
         """Run the baseline and the scenarios for duration seconds (None: until Ctrl-C)."""
         for host, kinds in CLIENTS.items():
             self.agents.start(host, kinds, "clients")
-        say("baseline traffic flowing: ssh, mdns, ssdp, netbios, dns")
+        say("baseline traffic flowing: ssh (IPv4, IPv6, routed), dns, office dns and dhcp, "
+            "mdns and ssdp discovery, netbios")
         begin = time.monotonic()
         pending = list(self.scenarios)
         next_progress = begin + 5
@@ -115,6 +132,7 @@ class Run:
                     f"{len(self.sensor.closed_files())} flow files closed")
             if not self.sensor.alive():
                 raise LabError(f"the sensor stopped; see {self.sensor.paths.runtime}/sensor.log")
+            self._check_daemons()
             time.sleep(0.5)  # the pacing of this loop, not a wait for a result
 
     def _sent_count(self):
@@ -140,11 +158,12 @@ class Run:
         rows = report.compare(entries, stored.totals(recs), kinds)
         found = alerts.raised(self.sensor.paths.database)
         alert_rows, unexpected = ([], []) if found is None else \
-            alerts.compare([k for k in kinds if k in alerts.EXPECTED], found)
+            alerts.compare([k for k in kinds if k in alerts.EXPECTED], found,
+                           {k: self.agents.started.get(f"scenario-{k}") for k in kinds})
         return {"traffic": rows, "alerts": alert_rows, "unexpected": unexpected,
                 "detection": found is not None,
                 "mismatch": [r.kind for r in rows if not r.ok],
-                "missing": [f"{rule} ({name})" for name, rule, _c, v in alert_rows
+                "missing": [f"{rule} ({name})" for name, rule, _c, v, _d in alert_rows
                             if v == "MISSING"]}
 
     def render(self, outcome):
@@ -159,7 +178,7 @@ class Run:
         return {"run": self.id, "switch": self.switch, "scenarios": self.scenarios,
                 "ok": not outcome["mismatch"] and not outcome["missing"],
                 "traffic": [r.as_dict() for r in outcome["traffic"]],
-                "alerts": [dict(zip(("scenario", "rule", "raised", "result"), r))
+                "alerts": [dict(zip(("scenario", "rule", "raised", "result", "after_seconds"), r))
                            for r in outcome["alerts"]] if outcome["detection"] else None,
                 "unexpected_alerts": [{k: a[k] for k in ("id", "rule", "key", "hosts", "summary")}
                                       for a in outcome["unexpected"]],
@@ -168,10 +187,14 @@ class Run:
 
     def close(self):
         """Stop everything this run started, in reverse order; safe to call twice."""
-        for proc in (self.web, self.sshd):
+        for proc in [self.web, *reversed([p for _n, p in self.daemons])]:
             if proc is not None and proc.poll() is None:
                 proc.terminate()
-                proc.wait(timeout=10)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         if self.agents is not None:
             self.agents.stop()
         if self.sensor is not None:

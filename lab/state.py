@@ -99,9 +99,8 @@ def end(pids):
 def remove(run_dir, state):
     """Remove exactly what a dead run recorded: its processes, interfaces and OVS bridge."""
     end(_ours(state))
-    if state.get("ovs_bridge"):
-        subprocess.run(["ovs-vsctl", "--if-exists", "del-br", state["ovs_bridge"]],
-                       capture_output=True)
+    for bridge in state.get("ovs_bridges", [state["ovs_bridge"]] if state.get("ovs_bridge") else []):
+        subprocess.run(["ovs-vsctl", "--if-exists", "del-br", bridge], capture_output=True)
     for name in state.get("links", []):
         done = subprocess.run(["ip", "link", "del", name], capture_output=True)
         if done.returncode == 0:

@@ -16,11 +16,12 @@ from .ledger import Ledger
 
 # kind -> "module:function" (relative to lab.traffic)
 KINDS = {
-    "mdns": "mdns:run", "ssdp": "ssdp:search", "ssdp-device": "ssdp:device",
-    "netbios": "netbios:run", "dns": "dns:lookups", "dns-server": "dns:serve",
-    "ssh": "ssh:sessions", "telnet-server": "telnet:serve",
+    "dns": "dns:lookups", "dns-server": "dns:serve", "ssh": "ssh:sessions",
+    "office-dns": "office:office_dns", "dhcp": "office:dhcp", "discovery": "office:discovery",
+    "netbios-lookup": "office:netbios_lookup",
     "telnet-login": "scenarios:telnet_login", "dns-tunnel": "scenarios:dns_tunnel",
-    "port-scan": "scenarios:port_scan", "host-sweep": "scenarios:host_sweep",
+    "tunnel-server": "scenarios:tunnel_server", "port-scan": "scenarios:port_scan",
+    "slow-scan": "scenarios:slow_scan", "host-sweep": "scenarios:host_sweep",
     "volume-spike": "spike:volume_spike", "ssh-guessing": "scenarios:ssh_guessing",
 }
 
@@ -31,6 +32,7 @@ class Context:
     def __init__(self, args, kind, ledger, stop):
         self.kind = kind
         self.host, self.iface, self.ip, self.mac = args.host, args.iface, args.ip, args.mac
+        self.ip6 = args.ip6
         self.peers = args.peers
         self.run_dir = args.run_dir
         self.ledger = ledger
@@ -52,7 +54,9 @@ def parse(argv):
     p.add_argument("--iface", required=True)
     p.add_argument("--ip", required=True)
     p.add_argument("--mac", required=True)
-    p.add_argument("--peers", type=json.loads, default={}, help='{"srv": ["10.0.0.10", "MAC"]}')
+    p.add_argument("--ip6", required=True, help="the host's ULA address")
+    p.add_argument("--peers", type=json.loads, default={},
+                   help='{"srv": ["10.0.0.10", "MAC", "fd5f:1ab:0:1::10"]}')
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--ledger", required=True)
     p.add_argument("--run-dir", required=True)

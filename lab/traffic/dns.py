@@ -1,4 +1,8 @@
-"""DNS: workstations look names up at the lab server; the server answers (A, or large TXT)."""
+"""DNS: workstations look names up at the lab server's crafted responder (the exact check).
+
+The office's own resolver is dnsmasq on the router (lab/daemons.py); this one stays crafted so
+that one baseline kind is checked packet for packet against what the sensor stored.
+"""
 
 import hashlib
 import socket
@@ -7,7 +11,6 @@ from scapy.layers.dns import DNS, DNSQR, DNSRR
 
 SERVER_PORT = 53
 OFFICE = ["intranet", "mail", "printer", "fileserver", "wiki", "git", "time", "proxy", "camera"]
-TUNNEL_ZONE = "t.exfil-lab.example"
 
 
 def query_bytes(qid, name, qtype="A"):
@@ -20,20 +23,9 @@ def answer_bytes(query):
     q = DNS(query)
     name = q.qd.qname.decode().rstrip(".")
     digest = hashlib.sha256(name.encode()).digest()
-    if q.qd.qtype == 16:  # TXT: the tunnel's downstream, chunks of "encoded" data
-        chunks = [hashlib.sha256(digest + bytes([i])).hexdigest() * 3 for i in range(4)]
-        rr = None
-        for chunk in chunks:
-            rec = DNSRR(rrname=name, type="TXT", ttl=0, rdata=chunk[:180])
-            rr = rec if rr is None else rr / rec
-        return bytes(DNS(id=q.id, qr=1, aa=1, rd=1, ra=1, qd=q.qd, an=rr))
     address = f"10.0.0.{100 + digest[0] % 100}"
     return bytes(DNS(id=q.id, qr=1, aa=1, rd=1, ra=1, qd=q.qd,
                      an=DNSRR(rrname=name, type="A", ttl=300, rdata=address)))
-
-
-def kind_of(name):
-    return "dns-tunnel" if name.rstrip(".").endswith(TUNNEL_ZONE) else "dns"
 
 
 def ask(ctx, kind, name, qtype="A"):
@@ -75,10 +67,9 @@ def serve(ctx):
                 continue
             try:
                 reply = answer_bytes(data)
-                name = DNS(data).qd.qname.decode()
             except Exception:  # a malformed query gets no answer, like a real server
                 continue
             sock.sendto(reply, peer)
-            ctx.ledger.datagram(kind_of(name), (ctx.ip, SERVER_PORT), peer, len(reply))
+            ctx.ledger.datagram("dns", (ctx.ip, SERVER_PORT), peer, len(reply))
     finally:
         sock.close()

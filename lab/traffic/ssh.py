@@ -1,4 +1,4 @@
-"""Real SSH: OpenSSH's sshd on the server, keys made per run, interactive sessions and file copies."""
+"""Real SSH: OpenSSH's sshd on the servers, keys made per run, interactive sessions and file copies."""
 
 import os
 import subprocess
@@ -19,20 +19,21 @@ def _keygen(path):
                    check=True, capture_output=True)
 
 
-def prepare(run_dir, server_ip):
-    """Make this run's host and client keys and sshd config; return sshd's argv."""
+def prepare(run_dir, addresses, name="srv"):
+    """Make this run's keys (once) and one host's sshd config; return that sshd's argv."""
     d = ssh_dir(run_dir)
     os.makedirs(d, exist_ok=True)
-    _keygen(os.path.join(d, "host_ed25519"))
-    _keygen(os.path.join(d, "client_ed25519"))
-    with open(os.path.join(d, "client_ed25519.pub")) as src, \
-            open(os.path.join(d, "authorized_keys"), "w") as dst:
-        dst.write(src.read())
+    if not os.path.exists(os.path.join(d, "host_ed25519")):
+        _keygen(os.path.join(d, "host_ed25519"))
+        _keygen(os.path.join(d, "client_ed25519"))
+        with open(os.path.join(d, "client_ed25519.pub")) as src, \
+                open(os.path.join(d, "authorized_keys"), "w") as dst:
+            dst.write(src.read())
+    listen = "".join(f"ListenAddress {a}\n" for a in addresses)
     # sshd in a Mininet host: own PidFile, no PAM, StrictModes off (pitfalls.md).
-    conf = f"""ListenAddress {server_ip}
-Port 22
+    conf = f"""{listen}Port 22
 HostKey {d}/host_ed25519
-PidFile {d}/sshd.pid
+PidFile {d}/sshd-{name}.pid
 AuthorizedKeysFile {d}/authorized_keys
 UsePAM no
 StrictModes no
@@ -43,7 +44,7 @@ MaxStartups 100
 Subsystem sftp /usr/lib/openssh/sftp-server
 LogLevel ERROR
 """
-    path = os.path.join(d, "sshd_config")
+    path = os.path.join(d, f"sshd_config-{name}")
     with open(path, "w") as f:
         f.write(conf)
     os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege-separation directory
@@ -78,21 +79,34 @@ def copy(ctx, server, n):
     with open(local, "wb") as f:
         f.write(ctx.rng.randbytes(ctx.rng.randrange(100_000, 1_000_000)))
     key = os.path.join(d, "client_ed25519")
+    where = f"[{server}]" if ":" in server else server
     done = subprocess.run(["scp", "-q", "-i", key, *CLIENT_OPTS, local,
-                           f"root@{server}:{d}/received-{ctx.host}-{n}.bin"],
+                           f"root@{where}:{d}/received-{ctx.host}-{n}.bin"],
                           capture_output=True, timeout=60)
     return done.returncode == 0
 
 
+def servers(ctx):
+    """Return [(address, weight)]: the office server over IPv4 and IPv6, the branch server (routed)."""
+    srv, br1 = ctx.peers["srv"], ctx.peers["br1"]
+    return [(srv[0], 5), (srv[2], 2), (br1[0], 2), (br1[2], 1)]
+
+
 def sessions(ctx):
-    """Alternate interactive sessions and file copies to the server, minutes apart in real life."""
+    """Alternate interactive sessions and file copies to the servers, minutes apart in real life."""
     ctx.ready.set()
-    server = ctx.peers["srv"][0]
+    choices = servers(ctx)
+    # The first sessions go to each server in turn (ws2 starting at the branch), so even a short
+    # run has IPv4, IPv6 and routed sessions; then the weights pick.
+    first = [a for a, _w in choices]
+    first = first[2:] + first[:2] if ctx.host == "ws2" else first
     n = 0
     while ctx.pause(ctx.rng.uniform(0.5, 2.5)):
         n += 1
+        server = first[n - 1] if n <= len(first) else \
+            ctx.rng.choices([a for a, _w in choices], [w for _a, w in choices])[0]
         if n % 2:
             ok = interactive(ctx, server)
         else:
             ok = copy(ctx, server, n)
-        ctx.ledger.session("ssh", ctx.ip, server, 22, ok=ok)
+        ctx.ledger.session("ssh", ctx.ip6 if ":" in server else ctx.ip, server, 22, ok=ok)
