@@ -6,9 +6,10 @@ TIME_SLACK = 30  # seconds: a trainee reads times off a table, not a stopwatch
 
 
 def _same_host(answer, truth):
-    from .topo import HOSTS
+    """Tell whether an answer names the host: its name or any of its addresses (IPv4, IPv6)."""
+    from .truths import NAME_OF
     answer = str(answer).strip().lower()
-    return answer == truth or answer == HOSTS.get(truth, "")
+    return answer == truth or NAME_OF.get(answer) == truth
 
 
 def _same_time(answer, truth):
@@ -32,6 +33,8 @@ def score_field(field, answer, truth):
         return _same_time(answer, truth)
     if field == "port":
         return str(answer).strip() == str(truth)
+    if field == "subnet":  # 10.0.1.0/24, or 10.0.1.0 without the length
+        return str(answer).strip().split("/")[0] == truth.split("/")[0]
     return str(answer).strip() == str(truth)
 
 

@@ -6,11 +6,16 @@
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from .topo import HOSTS
+from . import topo
 
-NAME_OF = {ip: name for name, ip in HOSTS.items()}
-BASELINE_PORTS = {22, 53, 137, 138, 1900, 5353}
+# every lab address (IPv4 and ULA; the router's branch side too) -> host name
+NAME_OF = {**{topo.host_ip(n): n for n in topo.all_hosts()},
+           **{topo.host_ip6(n): n for n in topo.all_hosts()},
+           topo.ROUTER_BRANCH: topo.ROUTER, topo.router_ip6(): topo.ROUTER,
+           topo.router_ip6(branch=True): topo.ROUTER}
+BASELINE_PORTS = {22, 53, 67, 68, 137, 138, 1900, 5353, 8200}
 ECHO_REQUEST = 8 * 256
+SLOW = 10  # seconds: a scan whose probes span more than two 5 s flow files is "slow"
 
 
 def _name(ip):
@@ -46,20 +51,37 @@ def dns_tunnel(rows, min_answers=20, min_size=300):
     return {"host": _name(max(big, key=big.get))}
 
 
-def port_scan(rows):
-    """Return {host, target} of the source touching most TCP ports of one address (>= 100)."""
-    ports = defaultdict(set)
+def _scans(rows):
+    """Return {(src, dst): (distinct TCP ports, seconds from first to last probe)}, >= 100 ports."""
+    ports, times = defaultdict(set), defaultdict(list)
     for r in rows:
-        if r["proto"] == 6:
+        if r["proto"] == 6 and r["dport"] < r["sport"]:  # probes go to the low (service) port
             ports[(r["src"], r["dst"])].add(r["dport"])
-    if not ports:
+            times[(r["src"], r["dst"])].append(_time(r["first"]).timestamp())
+    return {pair: (len(seen), max(times[pair]) - min(times[pair]))
+            for pair, seen in ports.items() if len(seen) >= 100}
+
+
+def port_scan(rows):
+    """Return {host, target} of the fast scan touching most TCP ports of one address (>= 100)."""
+    fast = {pair: n for pair, (n, span) in _scans(rows).items() if span < SLOW}
+    if not fast:
         return None
-    (src, dst), seen = max(ports.items(), key=lambda kv: len(kv[1]))
-    return {"host": _name(src), "target": _name(dst)} if len(seen) >= 100 else None
+    src, dst = max(fast, key=fast.get)
+    return {"host": _name(src), "target": _name(dst)}
+
+
+def slow_scan(rows):
+    """Return {host, target} of a scan of >= 100 ports whose probes spread over > SLOW seconds."""
+    slow = {pair: n for pair, (n, span) in _scans(rows).items() if span >= SLOW}
+    if not slow:
+        return None
+    src, dst = max(slow, key=slow.get)
+    return {"host": _name(src), "target": _name(dst)}
 
 
 def host_sweep(rows):
-    """Return {host} of the source sending ICMP echo to most addresses (>= 50)."""
+    """Return {host, subnet} of the source sending ICMP echo to most addresses (>= 50)."""
     targets = defaultdict(set)
     for r in rows:
         if r["proto"] == 1 and r["dport"] == ECHO_REQUEST:
@@ -67,7 +89,26 @@ def host_sweep(rows):
     if not targets:
         return None
     src, seen = max(targets.items(), key=lambda kv: len(kv[1]))
-    return {"host": _name(src)} if len(seen) >= 50 else None
+    if len(seen) < 50:
+        return None
+    subnet = Counter(ip.rsplit(".", 1)[0] for ip in seen).most_common(1)[0][0]
+    return {"host": _name(src), "subnet": f"{subnet}.0/24"}
+
+
+def ipv6_dns(rows):
+    """Return {host} of the server answering DNS over IPv6 (UDP from port 53, an IPv6 source)."""
+    answers = Counter(r["src"] for r in rows if r["proto"] == 17 and r["sport"] == 53
+                      and ":" in r["src"])
+    return {"host": _name(answers.most_common(1)[0][0])} if answers else None
+
+
+def routed_ssh(rows):
+    """Return {target} of the server in another subnet that office hosts reach over SSH."""
+    office = topo.SUBNET.rsplit(".", 1)[0] + "."
+    branch = Counter(r["dst"] for r in rows if r["proto"] == 6 and r["dport"] == 22
+                     and r["src"].startswith(office) and ":" not in r["dst"]
+                     and not r["dst"].startswith(office))
+    return {"target": _name(branch.most_common(1)[0][0])} if branch else None
 
 
 def volume_spike(rows):
@@ -99,7 +140,8 @@ def ssh_guessing(rows, window=10, burst=8):
 
 QUESTIONS = {
     "cleartext_admin": cleartext_admin, "dns_tunnel": dns_tunnel, "port_scan": port_scan,
-    "host_sweep": host_sweep, "volume_spike": volume_spike, "ssh_guessing": ssh_guessing,
+    "slow_scan": slow_scan, "host_sweep": host_sweep, "volume_spike": volume_spike,
+    "ssh_guessing": ssh_guessing, "ipv6_dns": ipv6_dns, "routed_ssh": routed_ssh,
 }
 
 

@@ -1,4 +1,5 @@
-"""The lab end to end: baseline exact, every scenario found, a second run clean after the first."""
+"""The lab end to end with the real daemons and tools: the crafted DNS exact, every daemon seen,
+every scenario's tool reaching what it was told to, the alerts, a second run clean after the first."""
 
 import os
 import subprocess
@@ -10,8 +11,10 @@ from labrun import ENV, ROOT, LabResult, lab, leftovers
 
 pytestmark = pytest.mark.lab
 
-CRAFTED = ("mdns", "ssdp", "netbios", "dns")
-SCENARIO_KINDS = ("telnet", "dns-tunnel", "port-scan", "host-sweep", "volume-spike", "ssh-guessing")
+CRAFTED = ("dns",)
+DAEMONS = ("mdns", "ssdp", "netbios", "office-dns", "dhcp", "routed", "ipv6")
+SCENARIO_KINDS = ("telnet", "dns-tunnel", "port-scan", "slow-scan", "host-sweep", "volume-spike",
+                  "ssh-guessing")
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,13 @@ def test_crafted_baseline_is_exact(first_run, kind):
         assert sent > 0 and sent == stored, (kind, column, row)
 
 
+@pytest.mark.parametrize("kind", DAEMONS)
+def test_real_daemons_seen_ipv6_and_routed(first_run, kind):
+    row = first_run.rows[kind]
+    expected, seen = (int(v) for v in row["flows"])
+    assert row["check"] == "seen" and row["ok"] and expected > 0 and seen == expected, (kind, row)
+
+
 def test_ssh_sessions_stored_in_both_directions(first_run):
     row = first_run.rows["ssh"]
     expected, stored = (int(v) for v in row["flows"])
@@ -78,7 +88,7 @@ def test_second_run_right_after_works_and_is_clean(first_run):
     assert "\nunexpected alerts: 0\n" in second.out, second.out
     assert "unexpected alert:" not in second.out, second.out
     assert second.run_id != first_run.run_id and second.switch != first_run.switch
-    assert all(second.rows[k]["ok"] for k in CRAFTED)
+    assert all(second.rows[k]["ok"] for k in (*CRAFTED, *DAEMONS)), second.out
     assert leftovers(second.closed_state()) == []
     second.remove()
 
@@ -99,13 +109,21 @@ host = "{host['dns-tunnel']}"
 [port_scan]
 host = "{host['port-scan']}"
 target = "srv"
+[slow_scan]
+host = "{host['slow-scan']}"
+target = "10.0.1.10"
 [host_sweep]
 host = "10.0.0.22"
+subnet = "10.0.1.0/24"
 [volume_spike]
 host = "{host['volume-spike']}"
 port = 5001
 [ssh_guessing]
 host = "{host['ssh-guessing']}"
+[ipv6_dns]
+host = "fd5f:1ab:0:1::1"
+[routed_ssh]
+target = "br1"
 """
     path = tmp_path / "answers.toml"
     path.write_text(text)
@@ -115,7 +133,7 @@ host = "{host['ssh-guessing']}"
 def test_check_scores_right_answers_against_stored_flows(first_run, tmp_path):
     done = lab("check", _answers(first_run, tmp_path), "--run", first_run.run_id, timeout=60)
     assert done.rc == 0, done.out + done.err
-    assert "9 of 9 answers right" in done.out
+    assert "14 of 14 answers right" in done.out
 
 
 def test_check_catches_a_wrong_host(first_run, tmp_path):
@@ -127,9 +145,9 @@ def test_check_catches_a_wrong_host(first_run, tmp_path):
 
 def test_ovs_switch_mirror_is_exact_and_ovs_is_stopped_after(first_run):
     ovs_was_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
-    result = lab("run", "--switch", "ovs", "--duration", "6", "--scenario", "port-scan")
+    result = lab("run", "--switch", "ovs", "--duration", "10", "--scenario", "port-scan")
     assert "all traffic stored as sent" in result.out, result.out + result.err
-    assert all(result.rows[k]["ok"] for k in (*CRAFTED, "port-scan"))
+    assert all(result.rows[k]["ok"] for k in (*CRAFTED, *DAEMONS, "port-scan")), result.out
     assert leftovers(result.closed_state()) == []
     ovs_is_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
     assert ovs_is_up == ovs_was_up, "the lab must stop Open vSwitch only if it started it"
@@ -169,7 +187,7 @@ def test_one_option_reaches_the_run_and_the_latest(first_run, tmp_path):
     assert done.returncode == 0 and "10.0.0.10" in done.stdout, done.stderr
     answers = _answers(first_run, tmp_path)
     by_id = lab("check", answers, "--run", first_run.run_id, "--json", timeout=60)
-    assert by_id.rc == 0 and by_id.report["right"] == by_id.report["asked"] == 9, by_id.out
+    assert by_id.rc == 0 and by_id.report["right"] == by_id.report["asked"] == 14, by_id.out
     if os.path.realpath("/run/spanflow-lab/latest") == os.path.realpath(folder):
         latest = lab("check", answers, "--run", "latest", "--json", timeout=60)
         assert latest.report["run"] == first_run.run_id

@@ -31,14 +31,22 @@ def test_telnet_session_gives_host_and_first_time():
 def test_scan_sweep_tunnel_spike_guessing():
     rows = list(BASE)
     rows += [row("10.0.0.12", "10.0.0.10", 6, 41000, p) for p in range(1, 301)]
-    rows += [row("10.0.0.22", f"10.0.0.{i}", 1, 0, 2048) for i in range(1, 255)]
+    rows += [row("10.0.0.22", f"10.0.1.{i}", 1, 0, 2048) for i in range(0, 256)]
+    # a paced scan: 150 ports of the branch server over 15 s
+    rows += [row("10.0.0.11", "10.0.1.10", 6, 45000, p, first=f"2026-01-02T10:01:{p // 10:02d}.000Z")
+             for p in range(1, 151)]
+    rows += [row("fd5f:1ab:0:1::1", "fd5f:1ab:0:1::11", 17, 53, 46000 + i) for i in range(3)]
+    rows += [row("10.0.0.12", "10.0.1.10", 6, 47000, 22, packets=40)]
     rows += [row("10.0.0.10", "10.0.0.22", 17, 53, 42000 + i, nbytes=800) for i in range(90)]
     rows += [row("10.0.0.11", "10.0.0.10", 17, 43000, 5001, packets=3000, nbytes=3_684_000)]
     rows += [row("10.0.0.21", "10.0.0.10", 6, 44000 + i, 22, first=f"2026-01-02T10:00:0{i % 10}.000Z")
              for i in range(12)]
     t = truths.truths(rows)
     assert t["port_scan"] == {"host": "ws2", "target": "srv"}
-    assert t["host_sweep"] == {"host": "iot"}
+    assert t["slow_scan"] == {"host": "ws1", "target": "br1"}
+    assert t["host_sweep"] == {"host": "iot", "subnet": "10.0.1.0/24"}
+    assert t["ipv6_dns"] == {"host": "rtr"}
+    assert t["routed_ssh"] == {"target": "br1"}
     assert t["dns_tunnel"] == {"host": "iot"}
     assert t["volume_spike"] == {"host": "ws1", "port": 5001}
     assert t["ssh_guessing"] == {"host": "prn"}
@@ -52,6 +60,9 @@ def test_scoring_accepts_names_addresses_and_time_slack():
     verdicts = {(q, f): v for q, f, _a, _t, v in scoring.score(answers, t)}
     assert verdicts == {("cleartext_admin", "host"): "right", ("cleartext_admin", "time"): "right",
                         ("port_scan", "host"): "skipped"}
+    six = scoring.score({"ipv6_dns": {"host": "fd5f:1ab:0:1::1"}, "host_sweep": {"subnet": "10.0.1.0"}},
+                        {"ipv6_dns": {"host": "rtr"}, "host_sweep": {"subnet": "10.0.1.0/24"}})
+    assert [v for *_x, v in six] == ["right", "right"]
     late = {"cleartext_admin": {"host": "ws2", "time": "10:05:40"}}
     assert [v for *_x, v in scoring.score(late, t)] == ["right", "wrong"]
     assert [v for *_x, v in scoring.score({}, t)][:2] == ["wrong", "wrong"]
