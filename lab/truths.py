@@ -52,10 +52,14 @@ def dns_tunnel(rows, min_answers=20, min_size=300):
 
 
 def _scans(rows):
-    """Return {(src, dst): (distinct TCP ports, seconds from first to last probe)}, >= 100 ports."""
+    """Return {(src, dst): (distinct TCP ports, seconds from first to last probe)}, >= 100 ports.
+
+    A probe is a flow of at most 3 packets to a lower port than its source (SYN, a retry, the
+    scanner's RST): the same pair's sessions (ssh, telnet) must not stretch the scan's span.
+    """
     ports, times = defaultdict(set), defaultdict(list)
     for r in rows:
-        if r["proto"] == 6 and r["dport"] < r["sport"]:  # probes go to the low (service) port
+        if r["proto"] == 6 and r["dport"] < r["sport"] and r["packets"] <= 3:
             ports[(r["src"], r["dst"])].add(r["dport"])
             times[(r["src"], r["dst"])].append(_time(r["first"]).timestamp())
     return {pair: (len(seen), max(times[pair]) - min(times[pair]))

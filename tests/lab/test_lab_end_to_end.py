@@ -143,11 +143,19 @@ def test_check_catches_a_wrong_host(first_run, tmp_path):
     assert "wrong   cleartext_admin.host = 'ws1' (stored flows say: ws2)" in done.out
 
 
-def test_ovs_switch_mirror_is_exact_and_ovs_is_stopped_after(first_run):
+def test_ovs_switch_every_scenario_every_alert_and_ovs_is_stopped_after(first_run):
+    from lab.alerts import EXPECTED
     ovs_was_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
-    result = lab("run", "--switch", "ovs", "--duration", "10", "--scenario", "port-scan")
-    assert "all traffic stored as sent" in result.out, result.out + result.err
-    assert all(result.rows[k]["ok"] for k in (*CRAFTED, *DAEMONS, "port-scan")), result.out
+    result = lab("run", "--json", "--switch", "ovs", "--duration", "15", "--scenario", "all",
+                 "--seed", "9")
+    report = result.report
+    assert report is not None and report["switch"] == "ovs", result.out + result.err
+    assert report["mismatch"] == [] and report["missing_alerts"] == [], result.out
+    assert all(result.rows[k]["ok"] for k in (*CRAFTED, *DAEMONS, *SCENARIO_KINDS)), result.out
+    raised = {a["scenario"] for a in report["alerts"] if a["result"] == "ok"}
+    assert raised >= {n for n, (_r, needed) in EXPECTED.items() if needed}, report["alerts"]
+    assert report["unexpected_alerts"] == [], report["unexpected_alerts"]
+    assert result.rc == 0
     assert leftovers(result.closed_state()) == []
     ovs_is_up = subprocess.run(["ovs-vsctl", "--timeout=2", "show"], capture_output=True).returncode == 0
     assert ovs_is_up == ovs_was_up, "the lab must stop Open vSwitch only if it started it"

@@ -37,6 +37,8 @@ def test_scan_sweep_tunnel_spike_guessing():
              for p in range(1, 151)]
     rows += [row("fd5f:1ab:0:1::1", "fd5f:1ab:0:1::11", 17, 53, 46000 + i) for i in range(3)]
     rows += [row("10.0.0.12", "10.0.1.10", 6, 47000, 22, packets=40)]
+    # the fast scanner's own ssh session to its target, minutes later, is no probe
+    rows += [row("10.0.0.12", "10.0.0.10", 6, 48000, 22, packets=40, first="2026-01-02T10:09:00.000Z")]
     rows += [row("10.0.0.10", "10.0.0.22", 17, 53, 42000 + i, nbytes=800) for i in range(90)]
     rows += [row("10.0.0.11", "10.0.0.10", 17, 43000, 5001, packets=3000, nbytes=3_684_000)]
     rows += [row("10.0.0.21", "10.0.0.10", 6, 44000 + i, 22, first=f"2026-01-02T10:00:0{i % 10}.000Z")
