@@ -98,3 +98,15 @@ def test_seen_needs_every_daemon_talker():
 def test_every_baseline_and_scenario_kind_has_a_check():
     from lab.traffic.catalog import SCENARIOS
     assert set(report.BASELINE) | set(SCENARIOS) <= set(report.CHECKS)
+
+
+def test_flood_allows_a_loss_of_one_percent_not_more():
+    ledger = [{"kind": "volume-spike", "proto": 17, "src": "10.0.0.11", "sport": 41000,
+               "dst": "10.0.0.10", "dport": 5001, "packets": 8000, "bytes": 8000 * 1228}]
+    key = (17, "10.0.0.11", 41000, "10.0.0.10", 5001)
+    [row] = report.compare(ledger, {key: [7979, 7979 * 1228, 1]}, ["volume-spike"])
+    assert row.ok and row.note == "21 packets lost (0.3%)"
+    [row] = report.compare(ledger, {key: [7900, 7900 * 1228, 1]}, ["volume-spike"])
+    assert not row.ok
+    [row] = report.compare(ledger, {key: [8001, 8001 * 1228, 1]}, ["volume-spike"])
+    assert not row.ok, "more than was sent is a miscount, not a loss"
