@@ -107,7 +107,10 @@ def remove(run_dir, state):
             log.info("removed leftover link %s", name)
     if state.get("ovs_started"):
         subprocess.run(["/usr/share/openvswitch/scripts/ovs-ctl", "stop"], capture_output=True)
-    os.unlink(path_of(run_dir))
+    try:
+        os.unlink(path_of(run_dir))
+    except FileNotFoundError:
+        pass  # another spanflow-lab starting at the same moment removed the same leftovers
 
 
 def clean_leftovers():

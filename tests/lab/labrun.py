@@ -11,7 +11,8 @@ ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": ROOT}
 
 
 class LabResult:
-    def __init__(self, done):
+    def __init__(self, done, pid=None):
+        self.pid = pid
         self.rc = done.returncode
         self.out = done.stdout
         self.err = done.stderr
@@ -56,9 +57,30 @@ class LabResult:
 
 def lab(*args, timeout=240):
     """Run `python3 -m lab ARGS` and return its LabResult."""
-    done = subprocess.run(["/usr/bin/python3", "-m", "lab", *args], cwd=ROOT, env=ENV,
-                          capture_output=True, text=True, timeout=timeout)
-    return LabResult(done)
+    with subprocess.Popen(["/usr/bin/python3", "-m", "lab", *args], cwd=ROOT, env=ENV,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    return LabResult(subprocess.CompletedProcess(proc.args, proc.returncode, out, err), proc.pid)
+
+
+def runs_of(pid):
+    """Return the run directories a spanflow-lab process (by PID) created: other suites on the
+    same machine start runs of their own at the same time."""
+    found = []
+    root = "/run/spanflow-lab"
+    for name in os.listdir(root) if os.path.isdir(root) else []:
+        for record in ("state.json", "state-closed.json"):
+            try:
+                with open(os.path.join(root, name, record)) as f:
+                    if json.load(f).get("owner") == pid:
+                        found.append(name)
+            except (OSError, ValueError):
+                continue
+    return found
 
 
 def leftovers(state):
