@@ -2,7 +2,9 @@
 
 # name -> (host that misbehaves, agent kind, what the trainee should notice)
 SCENARIOS = {
-    "telnet": ("ws2", "telnet-login", "a cleartext admin login (tcp/23) to the server"),
+    # from ws1, not the fast scanner ws2: detection folds a scanner's sessions with the hosts it
+    # scans into its scan alert (one event, one alert), and these are two events
+    "telnet": ("ws1", "telnet-login", "a cleartext admin login (tcp/23) to the server"),
     "dns-tunnel": ("iot", "dns-tunnel", "many DNS queries with large answers from one host (iodine)"),
     "port-scan": ("ws2", "port-scan", "one host touching hundreds of ports of the server (nmap)"),
     "slow-scan": ("ws1", "slow-scan", "a paced scan of the branch server over several minutes' files"),

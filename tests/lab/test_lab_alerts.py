@@ -24,9 +24,13 @@ def test_volume_is_required_of_the_spiking_host():
     assert rows == [("volume-spike", "volume", 1, "ok", None)] and unexpected == []
 
 
-def test_paced_scan_and_hydra_are_reported_not_required_yet():
+def test_paced_scan_and_hydra_are_required():
     rows, _ = alerts.compare(["slow-scan", "ssh-guessing"], [])
-    assert [r[3] for r in rows] == ["not yet required", "not yet required"]
+    assert [r[3] for r in rows] == ["MISSING", "MISSING"]
+    rows, unexpected = alerts.compare(["slow-scan", "port-scan"],
+                                      [alert("port_scan", ["10.0.0.11", "10.0.1.10"], 1),
+                                       alert("port_scan", ["10.0.0.12", "10.0.0.10"], 2)])
+    assert [r[2:4] for r in rows] == [(1, "ok"), (1, "ok")] and unexpected == []
 
 
 def test_spike_seen_from_the_server_or_port_is_explained_not_counted():

@@ -96,13 +96,14 @@ def test_second_run_right_after_works_and_is_clean(first_run):
 def _answers(first_run, tmp_path, wrong=False):
     from lab.traffic.ledger import read
     from lab.traffic.catalog import SCENARIOS
-    [ledger] = [p for p in os.listdir(first_run.run_dir) if p.startswith("ledger-ws2-scenario-telnet")]
+    [ledger] = [p for p in os.listdir(first_run.run_dir)
+                if p.startswith(f"ledger-{SCENARIOS['telnet'][0]}-scenario-telnet")]
     [login] = [e for e in read(os.path.join(first_run.run_dir, ledger)) if e["kind"] == "telnet"]
     when = datetime.fromtimestamp(login["start"], timezone.utc).strftime("%H:%M:%S")
     host = {name: SCENARIOS[name][0] for name in SCENARIOS}
     text = f"""
 [cleartext_admin]
-host = "{host['telnet'] if not wrong else 'ws1'}"
+host = "{host['telnet'] if not wrong else 'ws2'}"
 time = "{when}"
 [dns_tunnel]
 host = "{host['dns-tunnel']}"
@@ -140,7 +141,7 @@ def test_check_catches_a_wrong_host(first_run, tmp_path):
     done = lab("check", _answers(first_run, tmp_path, wrong=True), "--run", first_run.run_id,
                timeout=60)
     assert done.rc == 1
-    assert "wrong   cleartext_admin.host = 'ws1' (stored flows say: ws2)" in done.out
+    assert "wrong   cleartext_admin.host = 'ws2' (stored flows say: ws1)" in done.out
 
 
 def test_ovs_switch_every_scenario_every_alert_and_ovs_is_stopped_after(first_run):
