@@ -110,3 +110,10 @@ def test_flood_allows_a_loss_of_one_percent_not_more():
     assert not row.ok
     [row] = report.compare(ledger, {key: [8001, 8001 * 1228, 1]}, ["volume-spike"])
     assert not row.ok, "more than was sent is a miscount, not a loss"
+
+
+def test_two_sessions_on_one_reused_source_port_are_two_records():
+    both = {(6, "10.0.0.11", 50000, "10.0.0.10", 22): [20, 1800, 2],
+            (6, "10.0.0.10", 22, "10.0.0.11", 50000): [16, 6000, 2]}
+    assert report.compare([session(), session()], both, ["ssh"])[0].ok
+    assert not report.compare([session(), session(), session()], both, ["ssh"])[0].ok
