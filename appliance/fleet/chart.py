@@ -5,6 +5,7 @@ from html import escape
 
 COLOURS = ("#222", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")
 W, H, PAD = 760, 220, 40
+MARKED = 60  # up to this many buckets each one gets a dot
 
 
 def _label(value):
@@ -36,10 +37,14 @@ def svg(series, since, until, step, title):
         out.append(f'<text x="{x(t) - 30:.0f}" y="{H - 12}" font-size="10">{when}</text>')
     for i, (name, pts) in enumerate(series.items()):
         colour = COLOURS[i % len(COLOURS)]
-        line = " ".join(f"{x(t + step / 2):.1f},{y(v):.1f}" for t, v in pts)
-        if line:
+        points = [(x(t + step / 2), y(v)) for t, v in pts]
+        if len(points) > 1:
+            line = " ".join(f"{a:.1f},{b:.1f}" for a, b in points)
             out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
                        f'points="{line}"/>')
+        if len(points) <= MARKED:  # a lone bucket has no line: its dot shows it
+            out += [f'<circle cx="{a:.1f}" cy="{b:.1f}" r="2.5" fill="{colour}"/>'
+                    for a, b in points]
         out.append(f'<text x="{W - PAD - 120}" y="{28 + 12 * i}" font-size="11" '
                    f'fill="{colour}">{escape(name)}</text>')
     out.append("</svg>")
