@@ -7,6 +7,7 @@ Debian's package on loopback. Central answers are compared with the local nfdump
 import os
 import shutil
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -168,3 +169,15 @@ def test_an_untranslatable_filter_is_refused_by_name(tmp_path, loopback_cluster)
             central.search(conn, fleet, "port 22 andd")
     finally:
         conn.close()
+
+
+def test_expire_drops_the_days_beyond_retention(tmp_path, loopback_cluster, flow_file):
+    cfg, paths = sensor(tmp_path, loopback_cluster, "s4", flow_file, retention="2d")
+    central.init(cfg.fleet)
+    run_until_done(cfg, paths)
+    keep = datetime(2025, 12, 2, 12, tzinfo=timezone.utc)  # the flows' day + 1: kept
+    assert central.expire(cfg.fleet, keep) == [(e, []) for e in loopback_cluster.endpoints]
+    assert stored(cfg) == {n: (FLOWS, FLOWS) for n in NAMES}
+    gone = central.expire(cfg.fleet, keep + timedelta(days=2))
+    assert sorted(p for _, parts in gone for p in parts) in (["20251201"], ["20251201"] * 2)
+    assert stored(cfg) == {}

@@ -5,6 +5,7 @@ cluster's endpoints exports a real flow file and a stored alert; the central pag
 (`spanflow web --fleet`) then show them, and refuse a filter the cluster cannot answer.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ import socket
 import pytest
 
 from appliance import config
+from appliance.cli.main import main
 from appliance.detect.finding import Finding
 from appliance.detect.store import AlertStore
 from appliance.errors import ConfigError
@@ -116,3 +118,21 @@ def test_fleet_pages_need_endpoints(tmp_path):
     cfg = config.load([SHIPPED])
     with pytest.raises(ConfigError, match="fleet.endpoints"):
         fleet_pages.attach(create_app(cfg, Paths.of(cfg)))
+
+
+def test_the_cli_reads_the_same_cluster(hub, capsys):
+    _, cfg = hub
+    argv = [a for path in cfg.sources for a in ("--config", path)]
+    assert main([*argv, "fleet", "sensors"]) == 0
+    assert socket.gethostname() in capsys.readouterr().out
+    assert main([*argv, "fleet", "alerts", "--all", "--json"]) == 0
+    (alert,) = json.loads(capsys.readouterr().out)
+    assert alert["acked_by"] == "analyst"
+    assert main([*argv, "fleet", "trends", "--since", "2023-11-14T22:00", "--until",
+                 "2023-11-14T23:00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["fleet"][0][1] == 7  # the file's 7 flows
+    assert main([*argv, "fleet", "top", "proto", "--since", "2023-11-14", "--until",
+                 "2023-11-15"]) == 0
+    assert "17 " in capsys.readouterr().out
+    assert main([*argv, "fleet", "flows", "flags S"]) == 2
+    assert "'flags' has no column there" in capsys.readouterr().err
