@@ -128,7 +128,7 @@ class FleetExport:
         self._measure(pending)
         if pending:
             if self.conn is None:
-                self.conn, self.connected = self.connect(self.fleet), True
+                self.conn = self.connect(self.fleet)  # the driver connects on first use
             for _, name in pending[:5]:
                 if self.halt.is_set():
                     break
@@ -169,7 +169,7 @@ class FleetExport:
             chunk = [c[offset:offset + batch] for c in columns]
             self.conn.insert(table, flowrows.INSERT_COLUMNS, chunk)
             cursor.sent(self.db, name, start + offset + len(chunk[0]))
-            self.last_insert = self.clock()
+            self.last_insert, self.connected = self.clock(), True
         cursor.finish(self.db, name, len(flows), self.clock())
         self.totals = cursor.totals(self.db)
 
@@ -199,7 +199,7 @@ class FleetExport:
         if not changed:
             return
         if self.conn is None:
-            self.conn, self.connected = self.connect(self.fleet), True
+            self.conn = self.connect(self.fleet)  # the driver connects on first use
         version = int(self.clock() * 1000)
         data = [[self.sensor, a["id"], version, a["rule"], a["key"], a["severity"], a["summary"],
                  a["filter"], int(a["first_seen"]), int(a["last_seen"]), a["count"], a["flows"],
@@ -210,6 +210,7 @@ class FleetExport:
                          [list(col) for col in zip(*data)])
         cursor.alerts_shipped(self.db, changed)
         self.alerts_sent += len(changed)
+        self.connected = True
 
     def status(self):
         """Return the export's backlog, lag, totals and failures for the status snapshot."""
