@@ -21,6 +21,15 @@ def int_range(lo, hi=None):
     return check
 
 
+def unsampled(v):
+    # softflowd -s N keeps 1 packet in N and exports the kept counts as they are: stored and
+    # shown unscaled they look exact and are N times too small (docs/accuracy.md, "Sampling").
+    if v in (0, 1) and not isinstance(v, bool):
+        return None
+    return ("0 or 1 (every packet): sampling is refused, its counts would be stored unscaled "
+            "as if exact (docs/accuracy.md)")
+
+
 def one_of(*choices):
     def check(v):
         return None if v in choices else "one of " + ", ".join(repr(c) for c in choices)
@@ -180,3 +189,16 @@ def emails(v):
 def url(v):
     ok = isinstance(v, str) and re.match(r"^https?://[^\s/]+(/\S*)?$", v)
     return None if ok else 'an http:// or https:// URL'
+
+
+def rotation_lag(timeouts, rotate):
+    """Return a warning when a flow can reach the store later than one rotation, else None."""
+    # softflowd exports a flow at the latest maxlife seconds after its first packet (idle
+    # timeouts are capped by it), at the next multiple of expint (its expiry clustering).
+    late = [f"probe.timeouts.{key} = {getattr(timeouts, key)}" for key in ("maxlife", "expint")
+            if getattr(timeouts, key) > rotate]
+    if not late:
+        return None
+    return (f"{' and '.join(late)} exceed collector.rotate = {rotate}: long flows reach the "
+            "store, graphs and alerts only when they end or up to that many seconds late "
+            "(docs/accuracy.md)")

@@ -26,21 +26,23 @@ class Mirror:
 
 @dataclass(frozen=True)
 class ProbeTimeouts:
-    general: int = opt(3600, c.int_range(1))
-    tcp: int = opt(3600, c.int_range(1))
-    tcp_rst: int = opt(120, c.int_range(1))
-    tcp_fin: int = opt(300, c.int_range(1))
-    udp: int = opt(300, c.int_range(1))
-    icmp: int = opt(300, c.int_range(1))
-    maxlife: int = opt(604800, c.int_range(1))
-    expint: int = opt(60, c.int_range(1))
+    # Real time: every flow is exported within maxlife + expint of its first packet, so it is
+    # stored within one rotation (bench/timeouts.py and docs/accuracy.md give the cost).
+    general: int = opt(15, c.int_range(1))
+    tcp: int = opt(15, c.int_range(1))
+    tcp_rst: int = opt(5, c.int_range(1))
+    tcp_fin: int = opt(5, c.int_range(1))
+    udp: int = opt(15, c.int_range(1))
+    icmp: int = opt(15, c.int_range(1))
+    maxlife: int = opt(60, c.int_range(1))
+    expint: int = opt(5, c.int_range(1))
 
 
 @dataclass(frozen=True)
 class Probe:
     export_version: int = opt(10, c.one_of(5, 9, 10))
     max_flows: int = opt(65536, c.int_range(16, 16_000_000))
-    sampling: int = opt(0, c.int_range(0, 65535))  # 0 = every packet
+    sampling: int = opt(0, c.unsampled)  # refused: counts would be stored unscaled
     bpf_filter: str = opt("", c.string)
     quiet_link_fix: str = opt("timeout", c.one_of("timeout", "immediate", "off"))
     timeouts: ProbeTimeouts = opt(ProbeTimeouts, None, factory=True)

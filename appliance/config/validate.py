@@ -69,5 +69,5 @@ def validate(cfg):
     problems += suppress_problems(cfg, names) + zone_problems(cfg) + filter_problems(cfg)
     if problems:
         raise ConfigError(problems)
-    return [text for text in (getattr(checks, "rotation_lag", lambda *a: None)(
-        cfg.probe.timeouts, cfg.collector.rotate),) if text]
+    lag = checks.rotation_lag(cfg.probe.timeouts, cfg.collector.rotate)
+    return [lag] if lag else []

@@ -24,8 +24,6 @@ def softflowd_argv(probe, listen, interface, ctl, pid):
     if probe.export_version == 10:
         # IPFIX with absolute millisecond times (pitfalls.md: relative times are wrong).
         argv += ["-A", "milli"]
-    if probe.sampling:
-        argv += ["-s", str(probe.sampling)]
     argv += timeout_args(probe.timeouts)
     if probe.bpf_filter:
         argv.append(probe.bpf_filter)
