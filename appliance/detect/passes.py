@@ -16,12 +16,14 @@ def service_filter(settings):
     return " or ".join(f"({t})" for t in terms)
 
 
-def evaluate(settings, rows, blocks, tallies, scan_rows, state, end, src_probes=None):
+def evaluate(settings, rows, blocks, tallies, scan_rows, state, end, src_probes=None,
+             host_rows=None):
     """Judge one interval's rows, stat blocks and DNS tallies; scan_rows(sources) fetches more.
 
     state carries what outlives an interval: {"baseline": volume baselines, "windows": the
     counting rules' windows (window.Windows; in memory when absent), "seconds": the interval's
-    length}; src_probes is [(source, probe flows)] (default: every source's flows in blocks[0]).
+    length}; src_probes is [(source, probe flows)] (default: every source's flows in blocks[0]);
+    host_rows(host) fetches a host's rows when a volume jump needs a closer look.
     Return (findings, new state).
     """
     out = []
@@ -40,7 +42,7 @@ def evaluate(settings, rows, blocks, tallies, scan_rows, state, end, src_probes=
     baseline = state.get("baseline", {})
     if settings["volume"]["enabled"]:
         baseline, found = volume.judge(settings["volume"], baseline, volume.observations(blocks))
-        out += found
+        out += volume.one_per_event(found, host_rows)
     return events.one_per_event(out), {**state, "baseline": baseline, "windows": windows}
 
 
@@ -66,4 +68,5 @@ def findings(settings, path, state, end, workers=2):
     return evaluate(settings, rows, blocks, tallies,
                     lambda sources: flows.aggregate(path, SCAN_FIELDS,
                                                     scan.candidate_filter(settings, sources)),
-                    state, end, [(row[1], row[2]) for row in probes])
+                    state, end, [(row[1], row[2]) for row in probes],
+                    lambda host: flows.aggregate(path, SCAN_FIELDS, f"host {host}"))

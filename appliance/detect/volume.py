@@ -1,6 +1,7 @@
 """Volume increases per host and per port against a learned EWMA baseline, with a floor."""
 
 import math
+from dataclasses import replace
 
 from .finding import Finding
 
@@ -64,3 +65,50 @@ def judge(p, baseline, obs):
         if value or mean >= 1:  # forget keys that have faded away
             new[k] = (mean, var, n + 1)
     return new, sorted(findings, key=lambda f: f.key)
+
+
+def started(host, rows):
+    """Return the flows host started among -A 5-tuple rows of its traffic: answers left out.
+
+    A flow from a service port to a higher port whose reverse is in the file answers that
+    reverse: a SYN flood's victim sends one SYN-ACK or reset per attacker port, a busy server one
+    answer per client connection. Neither is a connection the host opened.
+    """
+    back = {(r.src, r.dst, r.sport, r.dport, r.proto) for r in rows}
+    n = 0
+    for r in rows:
+        if r.src != host:
+            continue
+        if r.proto in ("tcp", "udp") and r.sport < r.dport \
+                and (r.dst, r.src, r.dport, r.sport, r.proto) in back:
+            continue
+        n += r.flows
+    return n
+
+
+def one_per_event(findings, host_rows=None):
+    """Return volume findings with answering hosts dropped and port jumps folded into host jumps.
+
+    host_rows(host) returns the 5-tuple rows of a host's traffic in the interval. A host whose
+    "connections" are mostly answers is the victim or the server, not the source of the jump;
+    a port's jump in the same interval as a host's jump of the same measure is the same event.
+    """
+    out = []
+    for f in findings:
+        kind, _, key = f.key.partition(":")
+        if kind == "host_flows" and host_rows is not None:
+            mine = started(key, host_rows(key))
+            if mine * 2 < f.flows:
+                continue
+        out.append(f)
+    measure = {f: f.key.partition(":")[0].rpartition("_")[2] for f in out}  # flows or bytes
+    host = {}
+    for f in out:
+        if f.key.startswith("host_"):
+            host.setdefault(measure[f], f)
+    extra = {}
+    for f in out:
+        if f.key.startswith("port_") and measure[f] in host:
+            extra.setdefault(host[measure[f]], []).append(f.summary)
+    return [replace(f, summary="; ".join([f.summary] + extra[f])) if f in extra else f
+            for f in out if not (f.key.startswith("port_") and measure[f] in host)]

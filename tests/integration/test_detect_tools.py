@@ -89,3 +89,19 @@ webhook_url = "{rx.url}"
     (_sender, to, text, tls), = sink.messages
     assert to == ["ops@example.org"] and tls and f"cleartext: {A}>{V}:telnet" in text
     assert [a["id"] for _p, _t, a in rx.got] == [alert["id"]]
+
+
+def test_flood_raises_one_volume_alert_naming_the_attacker(tmp_path):
+    # four baseline minutes teach the volume rule (its learning shortened to 3 intervals, as any
+    # short run needs); their 48 key logins in 4 minutes are over ssh_guessing's 20 tries, so
+    # the admin's host is suppressed as docs/detection.md says to do for such automation
+    alerts, status = attacks.detect(
+        ["baseline"] * 4 + ["hping3_flood"], tmp_path,
+        rules_extra="[volume]\nlearn_intervals = 3\n",
+        detect_extra=f'suppress = [{{ rule = "ssh_guessing", host = "{A}" }}]')
+    assert attacks.raised(alerts) == [f"volume host_flows:{A}"], [a["summary"] for a in alerts]
+    (alert,) = alerts
+    # the victim's 10000 SYN-ACKs are answers, not connections: V is not named; the port's jump
+    # is the same event and is in the one alert
+    assert alert["hosts"] == [A] and "connections to port 22/tcp" in alert["summary"]
+    assert status["suppressed"] >= 1

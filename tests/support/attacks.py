@@ -34,17 +34,23 @@ def unpack(name, folder):
     return path
 
 
-def split(pcap, seconds, folder):
-    """Cut a pcap at multiples of `seconds` (UTC epoch); return [(slice start, path)] in order."""
+def split(pcap, seconds, folder, shift=0):
+    """Cut a pcap at multiples of `seconds` (UTC epoch); return [(slice start, path)] in order.
+
+    shift (whole seconds) moves every packet later, so captures recorded at the same time can be
+    laid one after another.
+    """
     with open(pcap, "rb") as f:
         data = f.read()
     magic = data[:4]
     endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
     header, pos, slices = data[:24], 24, {}
     while pos + 16 <= len(data):
-        sec, _frac, caplen, _len = struct.unpack(endian + "IIII", data[pos:pos + 16])
+        sec, frac, caplen, size = struct.unpack(endian + "IIII", data[pos:pos + 16])
         end = pos + 16 + caplen
-        slices.setdefault(sec - sec % seconds, []).append(data[pos:end])
+        sec += shift
+        record = struct.pack(endian + "IIII", sec, frac, caplen, size) + data[pos + 16:end]
+        slices.setdefault(sec - sec % seconds, []).append(record)
         pos = end
     out = []
     for start, records in sorted(slices.items()):
@@ -61,20 +67,31 @@ def file_name(start, rotate):
     return "nfcapd." + t.strftime("%Y%m%d%H%M%S" if rotate < 60 else "%Y%m%d%H%M")
 
 
-def flow_files(names_, flows_dir, rotate=60, shift=None):
+def first_packet(pcap):
+    """Return the whole second of a pcap's first packet."""
+    with open(pcap, "rb") as f:
+        data = f.read(40)
+    endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    return struct.unpack(endian + "I", data[24:28])[0]
+
+
+def flow_files(names_, flows_dir, rotate=60):
     """Fill flows_dir with one closed nfcapd file per `rotate` seconds of the captures' traffic.
 
-    Several captures are laid one after another in time (each shifted to start `shift` seconds
-    after the previous one ended, aligned to the rotation) when shift is given; else they must not
-    overlap. Return [(start epoch, path)].
+    Several captures (a name may repeat) are laid one after another in time: each starts in the
+    interval after the previous one's last. Return [(start epoch, path)].
     """
     os.makedirs(flows_dir, exist_ok=True)
     work = tempfile.mkdtemp(prefix="spanflow-attacks-")
     out = []
     try:
+        after = None
         for name in [names_] if isinstance(names_, str) else names_:
             pcap = unpack(name, work)
-            for start, piece in split(pcap, rotate, work):
+            first = first_packet(pcap)
+            shift = 0 if after is None else max(0, after + rotate - (first - first % rotate))
+            for start, piece in split(pcap, rotate, work, shift):
+                after = start
                 built = os.path.join(work, f"built-{start}")
                 files = flowstore.build(piece, built, os.path.join(work, "run"), rotate=3600)
                 assert len(files) == 1, files

@@ -60,3 +60,22 @@ def test_observations_read_the_stat_blocks_in_kind_order():
     assert volume.observations(blocks) == {
         ("host_flows", "10.0.0.1"): 700, ("host_bytes", "10.0.0.2"): 3000,
         ("port_flows", "22/tcp"): 50, ("port_bytes", "53/udp"): 7000}
+
+
+def test_flood_victims_answers_are_not_its_connections():
+    from appliance.detect.flows import Row
+    syn = [Row("10.9.0.1", "10.9.0.2", 2000 + i, 22, "tcp", 1, 2, 84) for i in range(600)]
+    ack = [Row("10.9.0.2", "10.9.0.1", 22, 2000 + i, "tcp", 1, 1, 44) for i in range(600)]
+    assert volume.started("10.9.0.1", syn + ack) == 600
+    assert volume.started("10.9.0.2", syn + ack) == 0
+    p = dict(volume.RULES["volume"], learn_intervals=1)
+    base = {(k, key): (5.0, 1.0, 5) for k, key in (("host_flows", "10.9.0.1"),
+                                                    ("host_flows", "10.9.0.2"),
+                                                    ("port_flows", "22/tcp"))}
+    _, found = volume.judge(p, base, {("host_flows", "10.9.0.1"): 600,
+                                      ("host_flows", "10.9.0.2"): 600,
+                                      ("port_flows", "22/tcp"): 600})
+    assert len(found) == 3
+    rows = {"10.9.0.1": syn + ack, "10.9.0.2": syn + ack}
+    (one,) = volume.one_per_event(found, rows.get)
+    assert one.key == "host_flows:10.9.0.1" and "connections to port 22/tcp: 600" in one.summary
