@@ -48,11 +48,11 @@ class Detector:
                 self.settings = rules.defaults()
                 self.last_error = f"rules folder {folder} is missing: built-in defaults in use"
                 log.warning("rules folder %s is missing: built-in defaults in use", folder)
-            unknown = sorted({e["rule"] for e in self.cfg.detect.suppress if "rule" in e}
-                             - set(self.settings))
+            known = rules.names(self.settings)
+            unknown = sorted({e["rule"] for e in self.cfg.detect.suppress if "rule" in e} - known)
             if unknown:  # a typo would silently suppress nothing
                 raise ConfigError([f"detect.suppress names unknown rule(s) {', '.join(unknown)} "
-                                   f"(known: {', '.join(sorted(self.settings))})"])
+                                   f"(known: {', '.join(sorted(known))})"])
             self.store = AlertStore(self.paths.database, clock=self.clock)
             self.windows = Windows(self.store.con)  # survives a restart: see window.py
             self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog,

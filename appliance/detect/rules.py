@@ -10,6 +10,8 @@ from . import cleartext, dns, scan, trend, volume
 FAMILIES = (cleartext, dns, volume, scan, trend)
 SEVERITIES = ("low", "medium", "high")
 COMMON = {"enabled": True, "severity": "medium"}
+# rules raised outside rules.d that detect.suppress may still name: storage.py's
+OUTSIDE = ("storage",)
 CHOICES = {k: v for family in FAMILIES for k, v in getattr(family, "CHOICES", {}).items()}
 
 
@@ -20,6 +22,11 @@ def defaults():
         for name, params in family.RULES.items():
             out[name] = {**COMMON, **params}
     return out
+
+
+def names(settings):
+    """Return every rule name detect.suppress may name: the rules.d rules and OUTSIDE."""
+    return set(settings) | set(OUTSIDE)
 
 
 def _type_problem(default, value):

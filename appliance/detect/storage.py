@@ -5,14 +5,11 @@ import logging
 import shutil
 import time
 
-from .engine import alert_log
 from .finding import Finding
-from .notify import Notifier
-from .store import AlertStore
 
 log = logging.getLogger(__name__)
 
-RULE = "storage"
+RULE = "storage"  # suppressible like a rules.d rule (rules.OUTSIDE)
 # nearly full below the smaller of the two: 5% of a 4 TB disk is 200 GB (a false alarm), 200 MB of
 # a small disk is all of it; the smaller bound alerts only when space is really short
 FREE_FRACTION = 0.05
@@ -73,23 +70,12 @@ def usage(path):
     return u.free, u.total
 
 
-def raise_alerts(found, store, notifier, cooldown, now=None):
-    """Record findings in the store, send the new ones; return {"alerts": n, "deduplicated": n}."""
-    now = time.time() if now is None else now
-    out = {"alerts": 0, "deduplicated": 0}
-    for f in found:
-        alert_id, new = store.record(f, now, now, cooldown)
-        if not new:
-            out["deduplicated"] += 1
-            continue
-        out["alerts"] += 1
-        notifier.send(store.get(alert_id))
-        log.warning("alert %s %s: %s", f.rule, f.key, f.summary)
-    return out
+def retention_pass(cfg, paths, expire, detector, clock=time.time):
+    """Run expire(cfg, paths), then hand storage findings to the detector; return retention's status.
 
-
-def retention_pass(cfg, paths, expire):
-    """Run expire(cfg, paths), then alert on storage pressure; return retention's status."""
+    The detector suppresses (rule "storage"), deduplicates within the cooldown, counts, stores
+    and sends them like every rule's findings.
+    """
     before = usage(paths.flows)
     error = None
     try:
@@ -102,13 +88,12 @@ def retention_pass(cfg, paths, expire):
                   no_space(error))
     if not found:
         return status
+    now = clock()
     try:  # recorded after retention ran: on a full disk SQLite needs the space it freed
-        store = AlertStore(paths.database)
-        try:
-            notifier = Notifier(alert_log(cfg), cfg.detect.syslog)
-            status["storage"] = raise_alerts(found, store, notifier, cfg.detect.cooldown)
-        finally:
-            store.close()
+        raised = detector.raise_findings(found, now, now)
+        status["storage"] = {"findings": len(found), "alerts": len(raised)}
+        for alert in raised:
+            log.warning("alert %s %s: %s", alert["rule"], alert["key"], alert["summary"])
     except Exception as exc:  # "database or disk is full": the next pass tries again
         status["storage"] = {"error": str(exc)}
         log.warning("storage alert not recorded: %s", exc)

@@ -64,9 +64,9 @@ def _remove_stale(path):
         pass
 
 
-def _expire(cfg, paths):
+def _expire(cfg, paths, detector):
     # storage alerts when retention deletes data younger than max_age or the disk is nearly full
-    return storage.retention_pass(cfg, paths, retention.expire)
+    return storage.retention_pass(cfg, paths, retention.expire, detector)
 
 
 def collector(cfg, paths, clock=time.monotonic, detector=None):
@@ -100,7 +100,7 @@ def collector(cfg, paths, clock=time.monotonic, detector=None):
                  prepare=prepare, cleanup=rmem.restore, spawn=start, periodic=[
                      Periodic("store", STORE_STATE_EVERY, lambda: store.store_state(cfg, paths)),
                      Periodic("retention", RETENTION_EVERY,
-                              lambda: _expire(cfg, paths)),
+                              lambda: _expire(cfg, paths, detector)),
                      Periodic("health", HEALTH_EVERY, health)])
 
 

@@ -15,6 +15,7 @@ import threading
 
 import pytest
 
+from appliance.detect.engine import Detector
 from appliance.detect.store import AlertStore
 from appliance.supervisor import components
 from appliance.supervisor.run import Supervisor
@@ -58,8 +59,10 @@ def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
                                collector='retention = {max_size = "100K"}')
     good = capture.backlog(source, paths.flows, 10)
     worker = IngestWorker(cfg, paths)
+    detector = Detector(cfg, paths)  # storage findings go through it, as in `spanflow run`
     sup = Supervisor([("ingest", worker)], paths.status, interval=0.2)
     worker.start()
+    detector.start()
     loop = threading.Thread(target=sup.loop)
     loop.start()
     try:
@@ -74,18 +77,21 @@ def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
         wait_until(lambda: snap()["updated"] != before, 10, what="the loop to go on")
         assert loop.is_alive()
         assert shutil.disk_usage(disk).free < 65536
-        done = components._expire(cfg, paths)  # the collector's periodic chore, as it runs it
+        # the collector's periodic chore, as it runs it
+        done = components._expire(cfg, paths, detector)
         expired = done[paths.flows]
         assert expired["files"] >= 5 and shutil.disk_usage(disk).free > 100_000
         # the disk was full, and max_size deleted files far younger than max_age (90d)
         assert expired["young_files"] == expired["files"]
-        assert done["storage"] == {"alerts": 2, "deduplicated": 0}, done
+        assert done["storage"] == {"findings": 2, "alerts": 2}, done
+        assert detector.status()["alerts"] == 2
         st = wait_until(lambda: (lambda s: s["pending"] == 0 and s)(snap()["ingest"]), 60,
                         what="ingest to catch up after the disk had space again")
     finally:
         sup.stopping.set()
         loop.join(10)
         worker.stop()
+        detector.stop()
     assert (st["files_done"], st["quarantined"]) == (10, 3)
     assert len(os.listdir(paths.quarantine)) == 3  # every quarantined file is counted
     store.intact(paths)

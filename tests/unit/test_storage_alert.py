@@ -10,23 +10,27 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from appliance.collector import retention
-from appliance.config.schema import Collector, Config, Retention, Storage
+from appliance.config.schema import Collector, Config, Detect, Retention, Storage
 from appliance.detect import storage
+from appliance.detect.engine import Detector
 from appliance.detect.store import AlertStore
 from appliance.errors import ToolError
 from appliance.paths import Paths
 from support import tools
 
 needs_nfdump = tools.needs("nfdump", "nfexpire", package="nfdump")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RULES = os.path.join(ROOT, "configs", "rules.d")
 MiB = 2**20
 ROOMY = (100 * 2**30, 1000 * 2**30)  # (free, total): 10% of 1000 GiB free
 
 
 @pytest.fixture
 def setup(tmp_path, fixture_path):
-    def make(max_age="90d", max_size="20G", ages=()):
+    def make(max_age="90d", max_size="20G", ages=(), suppress=()):
         cfg = Config(storage=Storage(dir=str(tmp_path), runtime_dir=str(tmp_path / "run")),
-                     collector=dataclasses.replace(Collector(), retention=Retention(max_age, max_size)))
+                     collector=dataclasses.replace(Collector(), retention=Retention(max_age, max_size)),
+                     detect=Detect(rules_dir=RULES, suppress=list(suppress)))
         paths = Paths.of(cfg)
         os.makedirs(paths.flows, exist_ok=True)
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
@@ -35,6 +39,15 @@ def setup(tmp_path, fixture_path):
                         os.path.join(paths.flows, f"nfcapd.{now - age:%Y%m%d%H%M}"))
         return cfg, paths
     return make
+
+
+def retention_pass(cfg, paths, expire):
+    """One retention pass handing its findings to a detector, as `spanflow run` does."""
+    det = Detector(cfg, paths)
+    try:
+        return storage.retention_pass(cfg, paths, expire, det), det.status()
+    finally:
+        det.stop()
 
 
 def alerts(paths):
@@ -79,9 +92,10 @@ def test_size_retention_of_young_files_alerts_once_per_cooldown(setup, monkeypat
     monkeypatch.setattr(storage, "usage", lambda path: ROOMY)
     ages = [timedelta(minutes=m) for m in (30, 20, 10)]
     cfg, paths = setup(max_size="5K", ages=ages)
-    status = storage.retention_pass(cfg, paths, retention.expire)
+    status, det = retention_pass(cfg, paths, retention.expire)
     assert (status[paths.flows]["files"], status[paths.flows]["young_files"]) == (2, 2)
-    assert status["storage"] == {"alerts": 1, "deduplicated": 0}
+    assert status["storage"] == {"findings": 1, "alerts": 1}
+    assert (det["findings"], det["alerts"]) == (1, 1)  # the detector's counters
     [a] = alerts(paths)
     assert (a["rule"], a["key"], a["severity"], a["count"]) == ("storage", "max_size", "medium", 1)
     # the alert log gets the new alert like any other rule's
@@ -90,7 +104,8 @@ def test_size_retention_of_young_files_alerts_once_per_cooldown(setup, monkeypat
     cfg, paths = setup(max_size="5K", ages=ages)  # data again, within the cooldown
     # nfexpire trusts its .nfstat books: files copied in behind them count only after a rebuild
     os.unlink(os.path.join(paths.flows, ".nfstat"))
-    assert storage.retention_pass(cfg, paths, retention.expire)["storage"]["deduplicated"] == 1
+    status, det = retention_pass(cfg, paths, retention.expire)
+    assert status["storage"] == {"findings": 1, "alerts": 0} and det["deduplicated"] == 1
     assert [a["count"] for a in alerts(paths)] == [2]
 
 
@@ -98,7 +113,7 @@ def test_size_retention_of_young_files_alerts_once_per_cooldown(setup, monkeypat
 def test_age_retention_raises_nothing(setup, monkeypatch):
     monkeypatch.setattr(storage, "usage", lambda path: ROOMY)
     cfg, paths = setup(max_age="1d", ages=[timedelta(days=3), timedelta(days=2), timedelta(0)])
-    status = storage.retention_pass(cfg, paths, retention.expire)
+    status, _ = retention_pass(cfg, paths, retention.expire)
     assert (status[paths.flows]["files"], status[paths.flows]["young_files"]) == (2, 0)
     assert "storage" not in status and not os.path.exists(paths.database)
 
@@ -110,7 +125,7 @@ def test_full_disk_alerts_even_when_retention_fails(setup, monkeypatch):
     def expire(cfg, paths):
         raise ToolError("nfexpire: cannot write .nfstat: No space left on device")
 
-    status = storage.retention_pass(cfg, paths, expire)
+    status, _ = retention_pass(cfg, paths, expire)
     assert "No space left" in status["error"] and status["storage"]["alerts"] == 1
     [a] = alerts(paths)
     assert (a["key"], a["severity"]) == ("disk_full", "high")
@@ -121,9 +136,25 @@ def test_storage_alert_shows_on_the_page_and_api(setup, monkeypatch):
     from appliance.web.app import create_app
     cfg, paths = setup()
     monkeypatch.setattr(storage, "usage", lambda path: (4096, 40 * MiB))
-    storage.retention_pass(cfg, paths, lambda cfg, paths: {})
+    retention_pass(cfg, paths, lambda cfg, paths: {})
     client = create_app(cfg, paths, {"TESTING": True}).test_client()
     [a] = client.get("/api/alerts").get_json()
     assert (a["rule"], a["key"], a["severity"]) == ("storage", "disk_full", "high")
     page = client.get(f"/alerts/{a['id']}")
     assert page.status_code == 200 and b"add disk" in page.data
+
+
+def test_storage_rule_can_be_suppressed_and_is_counted(setup, monkeypatch):
+    cfg, paths = setup(suppress=[{"rule": "storage"}])
+    monkeypatch.setattr(storage, "usage", lambda path: (4096, 40 * MiB))
+    status, det = retention_pass(cfg, paths, lambda cfg, paths: {})
+    assert status["storage"] == {"findings": 1, "alerts": 0}
+    assert (det["findings"], det["suppressed"], det["alerts"]) == (1, 1, 0)
+    assert alerts(paths) == []
+
+
+def test_a_suppression_naming_an_unknown_rule_still_stops_the_start(setup):
+    cfg, paths = setup(suppress=[{"rule": "storag"}])
+    from appliance.errors import ConfigError
+    with pytest.raises(ConfigError, match="unknown rule.*storag.*known: .*storage"):
+        Detector(cfg, paths).start()
