@@ -89,7 +89,7 @@ def search_json():
     text, since, until, _, sensors = _form(c, default="1d")
     rows, truncated = _query(lambda conn, fleet: central.search(
         conn, fleet, text, since, until, c.cfg.web.max_rows, sensors))
-    return jsonify({"rows": rows, "truncated": truncated})
+    return jsonify({"flows": rows, "truncated": truncated})  # as `spanflow fleet flows --json`
 
 
 @bp.get("/top")

@@ -84,8 +84,8 @@ def test_pages_show_every_sensor(hub):
     assert socket.gethostname().encode() in page.data and b"<svg" in page.data
     assert b"Fleet search" in page.data  # the fleet's menu entries come first
     found = client.get("/fleet/search.json?filter=proto+udp&start=2023-11-14&end=2023-11-15")
-    assert found.status_code == 200 and len(found.json["rows"]) == 2
-    assert {r["proto_name"] for r in found.json["rows"]} == {"udp"}
+    assert found.status_code == 200 and len(found.json["flows"]) == 2
+    assert {r["proto_name"] for r in found.json["flows"]} == {"udp"}
     top = client.get("/fleet/top?field=srcip&start=2023-11-14&end=2023-11-15")
     assert top.status_code == 200 and b"10.0.0.1" in top.data
     trends = client.get("/fleet/trends?start=2023-11-14 22:00&end=2023-11-14 23:00")
