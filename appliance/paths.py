@@ -27,6 +27,10 @@ class Paths:
         return os.path.join(self.data, "spanflow.sqlite")
 
     @property
+    def flow_counts(self):
+        return os.path.join(self.data, "flowcounts.json")  # collector/store.py: not in flows/
+
+    @property
     def quarantine(self):
         return os.path.join(self.data, "quarantine")
 

@@ -107,3 +107,22 @@ def test_flow_count_recounts_only_broken_runs(tmp_path, monkeypatch):
     (tmp_path / "nfcapd.202611271910").write_bytes(b"")  # rotation adds the newest
     assert counter.flows() == 10
     assert calls == [("10", "10"), ("01", "01")]
+
+
+def test_flow_counts_survive_a_restart(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for n in range(3):
+        (flows / f"nfcapd.2026112719{n:02d}").write_bytes(b"")
+    cache = str(tmp_path / "flowcounts.json")
+    first = store.FlowCount(store.flowfiles.Catalogue(str(flows)), lambda d, a, b: 7,
+                            cache_path=cache)
+    assert first.flows() == 7
+
+    def never(*args):
+        raise AssertionError("counted again after a restart")
+    again = store.FlowCount(store.flowfiles.Catalogue(str(flows)), never, cache_path=cache)
+    assert again.flows() == 7
+    (tmp_path / "flowcounts.json").write_text("{not json")
+    assert store.FlowCount(store.flowfiles.Catalogue(str(flows)), lambda d, a, b: 5,
+                           cache_path=cache).flows() == 5  # a broken cache is counted again
