@@ -107,12 +107,13 @@ def spanflow(sensor, iface, work, seconds, days=0):
     cfg = os.path.join(work, "spanflow.toml")
     with open(cfg, "w") as f:
         f.write(CONFIG.format(iface=iface, dir=work))
+    log = open(os.path.join(work, "run.log"), "w+")
     proc = sensor.popen("/usr/bin/python3", "-m", "appliance", "run", "--config", cfg, cwd=ROOT,
-                        stderr=subprocess.DEVNULL)
+                        stderr=log)
     try:
         status = os.path.join(work, "run", "status.json")
         snap = wait_until(lambda: (lambda s: s and s.get("probe", {}).get("pid") and s)(
-            snapshot.read(status)), 20, what="spanflow run")
+            snapshot.read(status)), 20 + days, what="spanflow run")
         # ip netns exec execs in place, so proc.pid is the supervisor itself.
         pids = [proc.pid, snap["collector"]["pid"], snap["probe"]["pid"]]
         began = time.monotonic()
@@ -122,8 +123,13 @@ def spanflow(sensor, iface, work, seconds, days=0):
             print(f"start-up over the store took {time.monotonic() - began:.0f} s", flush=True)
         time.sleep(3)  # let start-up settle before the window
         return measure(pids, seconds)
+    except AssertionError:
+        log.seek(0)
+        print(log.read()[-3000:], file=sys.stderr)  # why spanflow run did not come up
+        raise
     finally:
         stop(proc)
+        log.close()
 
 
 def bare(sensor, iface, work, seconds):
