@@ -8,8 +8,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import FilterError, SpanflowError, WindowError
-from . import (alerts, api, auth, dashboard, graphs, human, inputs, metrics, mirror, search,
-               security, sources, top, views)
+from . import (alerts, api, auth, dashboard, graphs, hostnames, human, inputs, metrics, mirror,
+               search, security, sources, top, views)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ def create_app(cfg, paths, test_config=None):
     app.jinja_env.globals.update(csrf_token=security.csrf_token, nav=views.nav,
                                  current_user=auth.current_user, fact=views.fact)
     app.jinja_env.filters.update(size=human.size, count=human.count, age=human.age,
-                                 local=views.local, number=lambda n: views.fact("n", n))
+                                 local=views.local, number=lambda n: views.fact("n", n),
+                                 host=hostnames.label)
     app.after_request(security.add_headers)
     app.after_request(app.extensions["spanflow_counters"].count)
 
