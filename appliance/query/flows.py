@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..errors import WindowError
 from . import files as flowfiles
-from . import filters, lines, records
+from . import filters, lines, stats
 
 # nfdump 1.7.1 prints "Year out of range" and exits 0 having ignored -t outside these years
 # (pitfalls.md): a window outside them is refused, never silently widened to everything.
@@ -67,5 +67,6 @@ def top(paths, filter, field_name, since=None, until=None, count=10, order="byte
         filters.check(filter, timeout=min(timeout, 10))
         return []
     args = [*file_args(paths.flows, chosen), *window_args(since, until),
-            "-s", f"{field_name}/{order}", "-n", str(int(count)), "-o", "csv", "-q"]
-    return records.parse_stat_csv(filters.run_filtered(args, filters.normalize(filter), timeout))
+            *stats.args([f"{field_name}/{order}"], count)]
+    blocks = stats.parse(filters.run_filtered(args, filters.normalize(filter), timeout))
+    return [stats.as_dict(r) for r in blocks[0]] if blocks else []

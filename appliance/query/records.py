@@ -4,10 +4,7 @@ import json
 from datetime import datetime, timezone
 
 from ..errors import ToolError
-
-PROTO_NAMES = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 41: "ipv6", 47: "gre", 50: "esp",
-               51: "ah", 58: "icmp6", 89: "ospf", 103: "pim", 112: "vrrp", 132: "sctp"}
-ICMP_PROTOS = (1, 58)
+from .normal import ICMP_PROTOS, icmp_port, ordered, proto_name
 
 
 def parse_time(text):
@@ -48,7 +45,7 @@ def row(record):
         "last": last_text + "Z",
         "duration": round((last - first).total_seconds(), 3),
         "proto": proto,
-        "proto_name": PROTO_NAMES.get(proto, str(proto)),
+        "proto_name": proto_name(proto),
         "src": record.get("src4_addr") or record.get("src6_addr", ""),
         "sport": int(record.get("src_port", 0)),
         "dst": record.get("dst4_addr") or record.get("dst6_addr", ""),
@@ -60,17 +57,13 @@ def row(record):
         out["icmp_type"] = int(record.get("icmp_type", 0))
         out["icmp_code"] = int(record.get("icmp_code", 0))
         # nfdump matches ICMP "dst port" as type*256+code; show the same number.
-        out["dport"] = out["icmp_type"] * 256 + out["icmp_code"]
+        out["dport"] = icmp_port(out["icmp_type"], out["icmp_code"])
     return out
 
 
 def correct(first, last):
     """Return (first, last) so that a flow never ends before it starts."""
-    # Measured (docs/accuracy.md): IPFIX without -A milli gives first after last in 91% of
-    # records, with times off by years; the last-seen end is the one nearer the export, so keep it.
-    if last < first:
-        return last, last
-    return first, last
+    return ordered(first, last)
 
 
 def rows(text):
@@ -78,23 +71,3 @@ def rows(text):
     return [row(r) for r in parse_json(text)]
 
 
-def parse_stat_csv(text):
-    """Parse nfdump -s ... -o csv -q output into [{value, flows, packets, bytes, first, last}]."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines or not lines[0].startswith("ts,"):
-        return []
-    header = lines[0].split(",")
-    out = []
-    for ln in lines[1:]:
-        cells = dict(zip(header, ln.split(",")))
-        if "val" not in cells:
-            continue
-        out.append({
-            "value": cells["val"],
-            "flows": int(cells["fl"]),
-            "packets": int(cells["pkt"]),
-            "bytes": int(cells["byt"]),
-            "first": cells["ts"].replace(" ", "T") + "Z",
-            "last": cells["te"].replace(" ", "T") + "Z",
-        })
-    return out

@@ -62,10 +62,3 @@ def test_flow_never_ends_before_it_starts():
     assert records.correct(t1, t0) == (t0, t0)
     assert records.correct(t0, t1) == (t0, t1)
 
-
-def test_stat_csv(fixture_path):
-    text = load(fixture_path, "stat-srcip.csv")
-    top = records.parse_stat_csv(text)
-    assert top[0] == {"value": "10.0.0.1", "flows": 3, "packets": 4, "bytes": 276,
-                      "first": "2023-11-14T22:13:20Z", "last": "2023-11-14T22:13:21Z"}
-    assert len(top) == 3
