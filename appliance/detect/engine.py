@@ -5,9 +5,9 @@ import os
 import time
 
 from ..errors import ConfigError
-from . import deliver, rules, trend
+from ..query.reading import FileReading
+from . import deliver, passes, rules, trend
 from .notify import Notifier
-from .passes import findings
 from .store import AlertStore
 from .suppress import suppressed
 from .window import Windows
@@ -66,6 +66,11 @@ class Detector:
             self.store.close()
             self.store = self.windows = None
 
+    def wants(self):
+        """Return the unfiltered statistics detection reads, {spec: rows} (ingest runs them once)."""
+        # before start() the rules are unknown: detection then asks the file itself
+        return passes.wants(self.settings) if self.settings else {}
+
     def poll(self, now):
         """Do nothing: detection runs when ingest hands over an interval."""
 
@@ -77,7 +82,8 @@ class Detector:
         try:
             state = {"baseline": self.store.baseline(), "windows": self.windows,
                      "seconds": end - start}
-            found, state = findings(self.settings, interval.path, state, end)
+            reading = interval.reading or FileReading(interval.path, common=self.wants())
+            found, state = passes.findings(self.settings, reading, state, end)
             t = self.settings["trend"]
             if t["enabled"]:
                 found += trend.judge(t, trend.read(self.cfg, self.paths, t, interval.start,

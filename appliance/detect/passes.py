@@ -46,27 +46,33 @@ def evaluate(settings, rows, blocks, tallies, scan_rows, state, end, src_probes=
     return events.one_per_event(out), {**state, "baseline": baseline, "windows": windows}
 
 
-def findings(settings, path, state, end, workers=2):
-    """Run the nfdump passes on one file; return (findings, new state)."""
+def wants(settings):
+    """Return the unfiltered statistics detection reads, {spec: rows}, for the file's shared run."""
+    return {spec: settings["volume"]["top"] for spec, _what, _col in volume.KINDS.values()}
+
+
+def findings(settings, reading, state, end, workers=2):
+    """Ask the file's reading what the rules need; return (findings, new state)."""
     specs = [spec for spec, _what, _col in volume.KINDS.values()]
+    top = settings["volume"]["top"]
     flt = service_filter(settings)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # nfdump is single-threaded: the big unfiltered pass runs beside the filtered ones
-        blocks = pool.submit(flows.stats, path, specs, settings["volume"]["top"])
-        svc = pool.submit(flows.aggregate, path, SERVICE_FIELDS, flt) if flt else None
-        tallies = {name: pool.submit(flows.tally, path, specs_, dns.TALLY_ROWS, f)
+        blocks = [pool.submit(reading.common, spec, top) for spec in specs]
+        svc = pool.submit(reading.aggregated, SERVICE_FIELDS, flt) if flt else None
+        tallies = {name: pool.submit(flows.tally, reading, specs_, dns.TALLY_ROWS, f)
                    if settings["dns_tunnel"]["enabled"] else None
                    for name, (f, specs_) in dns.TALLIES.items()}
-        rows = svc.result() if svc else []
+        rows = list(svc.result()) if svc else []
         tallies = {k: v.result() if v else {} for k, v in tallies.items()}
-        blocks = blocks.result()
+        blocks = [b.result() for b in blocks]
     more = cleartext.followup(rows) if settings["cleartext"]["enabled"] else ""
     if more:
-        rows += flows.aggregate(path, SERVICE_FIELDS, more)
-    probes = flows.stats(path, ["srcip/flows"], PROBE_SOURCES, scan.probe_filter(settings))[0] \
+        rows += reading.aggregated(SERVICE_FIELDS, more)
+    probes = reading.stats(["srcip/flows"], PROBE_SOURCES, scan.probe_filter(settings))[0] \
         if settings["port_scan"]["enabled"] or settings["host_sweep"]["enabled"] else []
     return evaluate(settings, rows, blocks, tallies,
-                    lambda sources: flows.aggregate(path, SCAN_FIELDS,
-                                                    scan.candidate_filter(settings, sources)),
+                    lambda sources: reading.aggregated(SCAN_FIELDS,
+                                                       scan.candidate_filter(settings, sources)),
                     state, end, [(row[1], row[2]) for row in probes],
-                    lambda host: flows.aggregate(path, SCAN_FIELDS, f"host {host}"))
+                    lambda host: reading.aggregated(SCAN_FIELDS, f"host {host}"))

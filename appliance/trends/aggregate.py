@@ -1,11 +1,10 @@
-"""Turn nfdump's aggregate CSV output into per-interval numbers; pure, no I/O."""
+"""Turn nfdump's statistics and aggregations of one file into per-interval numbers; pure, no I/O."""
 
 from dataclasses import dataclass, field
 
 PROTOCOLS = ("tcp", "udp", "icmp", "icmp6", "other")
-PROTO_NUMBERS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6"}
 METRICS = ("flows", "packets", "bytes")
-PORT_PROTOS = {"TCP": "tcp", "UDP": "udp"}
+PORT_PROTOS = ("tcp", "udp")
 
 
 @dataclass
@@ -30,52 +29,31 @@ class Breakdown:
     total: Counts = field(default_factory=Counts)
 
 
-def _stat_rows(text):
-    """Yield (pr, val, flows, packets, bytes) from `nfdump -s ... -o csv` output, any number of blocks."""
-    for line in text.splitlines():
-        cols = line.split(",")
-        # data rows start with a timestamp; header, blank and "No matching flows" lines do not
-        if len(cols) < 10 or not cols[0][:1].isdigit():
-            continue
-        yield cols[3].strip(), cols[4].strip(), int(cols[5]), int(cols[7]), int(cols[9])
+def series(proto):
+    """Return the protocol series a protocol name counts in (unknown protocols go to other)."""
+    return proto if proto in PROTOCOLS else "other"
 
 
-def stat_blocks(text):
-    """Split multi-statistic CSV output (one block per -s, blank-line separated) into row lists."""
-    blocks, current = [], []
-    for line in text.splitlines():
-        if line.startswith("ts,"):
-            current = []
-            blocks.append(current)
-        elif current is not None and line.strip():
-            current.extend(_stat_rows(line))
-    return blocks
-
-
-def protocols(text):
-    """Parse `-s proto -n 0 -o csv` output into a Breakdown (unknown protocols go to other)."""
+def protocols(rows):
+    """Turn `-s proto` StatRows into a Breakdown."""
     result = Breakdown()
-    for _pr, val, fl, pkt, byt in _stat_rows(text):
-        name = PROTO_NUMBERS.get(int(val), "other") if val.isdigit() else "other"
-        result.protocols[name].add(fl, pkt, byt)
-        result.total.add(fl, pkt, byt)
+    for r in rows:
+        result.protocols[series(r.proto)].add(r.flows, r.packets, r.bytes)
+        result.total.add(r.flows, r.packets, r.bytes)
     return result
 
 
 def top_hosts(rows, n):
-    """Turn `-s ip` rows into host entries, largest first, at most n."""
-    return [{"host": val, "flows": fl, "packets": pkt, "bytes": byt}
-            for _pr, val, fl, pkt, byt in rows][:n]
+    """Turn `-s ip` StatRows into host entries, largest first, at most n."""
+    return [{"host": r.value, "flows": r.flows, "packets": r.packets, "bytes": r.bytes}
+            for r in rows][:n]
 
 
 def top_ports(rows, n):
-    """Turn `-s port:p` rows into TCP/UDP port entries; ICMP type/code pseudo-ports are dropped."""
-    out = []
-    for pr, val, fl, pkt, byt in rows:
-        proto = PORT_PROTOS.get(pr.upper())
-        if proto and val.isdigit():
-            out.append({"proto": proto, "port": int(val), "flows": fl, "packets": pkt, "bytes": byt})
-    return out[:n]
+    """Turn `-s port:p` StatRows into TCP/UDP port entries; ICMP type/code pseudo-ports are dropped."""
+    return [{"proto": r.proto, "port": int(r.value), "flows": r.flows, "packets": r.packets,
+             "bytes": r.bytes}
+            for r in rows if r.proto in PORT_PROTOS and r.value.isdigit()][:n]
 
 
 def merge_ports(entries, n):
@@ -88,16 +66,7 @@ def merge_ports(entries, n):
     return sorted(merged.values(), key=lambda e: (-e["bytes"], e["proto"], e["port"]))[:n]
 
 
-CONVERSATION_FORMAT = "fmt:%sa,%da,%fl,%pkt,%byt"
-
-
-def conversations(text, n):
-    """Parse `-A srcip,dstip -o CONVERSATION_FORMAT -q` output into conversation entries."""
-    out = []
-    for line in text.splitlines():
-        cols = [c.strip() for c in line.split(",")]
-        if len(cols) != 5 or not cols[2].isdigit():
-            continue
-        out.append({"src": cols[0], "dst": cols[1], "flows": int(cols[2]),
-                    "packets": int(cols[3]), "bytes": int(cols[4])})
-    return out[:n]
+def conversations(rows, n):
+    """Turn `-A srcip,dstip` aggregated Rows into conversation entries, at most n."""
+    return [{"src": r.src, "dst": r.dst, "flows": r.flows, "packets": r.packets,
+             "bytes": r.bytes} for r in rows][:n]

@@ -4,15 +4,17 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..config.checks import seconds_of
 from ..errors import ConfigError, FilterError, SpanflowError
 from ..query import filters
-from ..query.files import catalogue, file_start
+from ..query.files import file_start
 from ..query.nfdump import NfdumpFailed
+from ..query.reading import FileReading, wanted
 from . import db, groups, queries, rrd
+from .state import ingest_state, pending  # noqa: F401  (pending: read here by tests and tools)
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +29,8 @@ class Interval:
     path: str
     start: datetime
     end: datetime
-
-
-def pending(flows_dir, after):
-    """Return closed file names newer than `after`, oldest first (names sort in time order)."""
-    return catalogue(flows_dir).after(after)
+    # the file's nfdump answers, shared with the listeners (one read per file); None: read anew
+    reading: FileReading = field(default=None, compare=False, repr=False)
 
 
 def check_filters(cfg):
@@ -95,9 +94,10 @@ class IngestWorker:
         path = os.path.join(self.paths.flows, name)
         start = file_start(name)
         end = start + timedelta(seconds=self.cfg.collector.rotate)
+        reading = FileReading(path, common=self.wants())
         try:
-            queries.verify(path)
-            numbers = queries.analyse(path, self.cfg.ingest.services, self.cfg.ingest.channels,
+            reading.verify()
+            numbers = queries.analyse(reading, self.cfg.ingest.services, self.cfg.ingest.channels,
                                       self.cfg.ingest.top_n)
         except NfdumpFailed as exc:
             self._quarantine(name, start, end, now, exc.reason)
@@ -118,7 +118,13 @@ class IngestWorker:
         db.record_file(self.con, name, start.timestamp(), when, now, "done",
                        numbers.protocols.total, top=numbers.top)
         db.bump(self.con, "files_done")
-        self._tell(Interval(path, start, end))
+        self._tell(Interval(path, start, end, reading))
+
+    def wants(self):
+        """Return the unfiltered statistics of ingest and every listener: one nfdump run per file."""
+        asks = [queries.wants(self.cfg.ingest.top_n)]
+        asks += [listener.wants() for listener in self.listeners if hasattr(listener, "wants")]
+        return wanted(*asks)
 
     def _quarantine(self, name, start, end, now, reason):
         log.warning("quarantining unreadable flow file %s: %s", name, reason)
@@ -146,7 +152,6 @@ class IngestWorker:
 
     def status(self):
         """Return the ingest state for the status snapshot."""
-        from .readers import ingest_state  # one definition of the numbers for web, CLI and status
         if self.con is None:
             return {"state": self.state}
         try:

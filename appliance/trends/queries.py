@@ -1,12 +1,10 @@
-"""The nfdump runs that turn one closed flow file into per-interval numbers and top lists."""
+"""What ingest asks of one closed flow file (through its FileReading), as per-interval numbers."""
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..query import nfdump
 from . import aggregate
 
-TIMEOUT = 120  # seconds per nfdump run; a minute's file on a busy box reads in under a second
 WORKERS = 2  # nfdump runs are CPU-bound and single-threaded; the box has few cores
 
 
@@ -20,16 +18,6 @@ class FileNumbers:
     top: dict = field(default_factory=dict)  # hosts/ports/conversations -> [entry dict]
 
 
-def verify(path):
-    """Fail with NfdumpFailed unless nfdump can read the file (nfdump -r exits 0 on bad files)."""
-    nfdump.run(["-v", path], TIMEOUT)
-
-
-def _breakdown(path, flt=None):
-    args = ["-r", path, "-q", "-o", "csv", "-s", "proto", "-n", "0"]
-    return aggregate.protocols(nfdump.run(args + ([flt] if flt else []), TIMEOUT))
-
-
 # A flow counts for the service on its destination port when that port is below the ephemeral
 # range, else for the one on its source port (a reply): clients' ports never rank as services.
 EPHEMERAL = 32768
@@ -37,25 +25,35 @@ SERVICE_SIDES = (("dstport", f"dst port < {EPHEMERAL}"),
                  ("srcport", f"src port < {EPHEMERAL} and dst port >= {EPHEMERAL}"))
 
 
-def _stat(path, stat, rows, flt=None):
-    out = nfdump.run(["-r", path, "-q", "-o", "csv", "-n", str(rows), "-s", stat]
-                     + ([flt] if flt else []), TIMEOUT)
-    return (aggregate.stat_blocks(out) + [[]])[0]
+PROTOCOL_NUMBERS = 256  # rows of `-s proto` that hold every protocol
 
 
-def _tops(path, n):
-    # ports come split by protocol so ICMP type/code pseudo-ports can be dropped: ask for spare rows
-    spare = 3 * n + 10
+def spare(top_n):
+    """Return the rows asked per statistic: ICMP pseudo-ports are dropped, so ask for more."""
+    return 3 * top_n + 10
+
+
+def wants(top_n):
+    """Return the unfiltered statistics ingest reads, {spec: rows}, for the file's shared run."""
+    return {"proto": PROTOCOL_NUMBERS, "ip/bytes": spare(top_n)}
+
+
+def _breakdown(reading, flt=None):
+    if flt is None:
+        return aggregate.protocols(reading.common("proto"))
+    return aggregate.protocols(reading.stats(["proto"], 0, flt)[0])
+
+
+def _tops(reading, n):
+    rows = spare(n)
     ports = [p for side, flt in SERVICE_SIDES
-             for p in aggregate.top_ports(_stat(path, f"{side}:p/bytes", spare, flt), spare)]
-    return {"hosts": aggregate.top_hosts(_stat(path, "ip/bytes", spare), n),
+             for p in aggregate.top_ports(reading.stats([f"{side}:p/bytes"], rows, flt)[0], rows)]
+    return {"hosts": aggregate.top_hosts(reading.common("ip/bytes", rows), n),
             "ports": aggregate.merge_ports(ports, n)}
 
 
-def _conversations(path, n):
-    out = nfdump.run(["-r", path, "-q", "-N", "-A", "srcip,dstip", "-O", "bytes", "-n", str(n),
-                      "-o", aggregate.CONVERSATION_FORMAT], TIMEOUT)
-    return aggregate.conversations(out, n)
+def _conversations(reading, n):
+    return aggregate.conversations(reading.aggregated("srcip,dstip", order="bytes", n=n), n)
 
 
 def other_filter(services):
@@ -63,16 +61,16 @@ def other_filter(services):
     return "not (" + " or ".join(f"({f})" for f in services.values()) + ")"
 
 
-def analyse(path, services, channels, top_n, workers=WORKERS):
-    """Run every aggregate query for a file in parallel and return its FileNumbers."""
+def analyse(reading, services, channels, top_n, workers=WORKERS):
+    """Ask every aggregate of a file in parallel and return its FileNumbers."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        main = pool.submit(_breakdown, path)
-        tops = pool.submit(_tops, path, top_n)
-        convs = pool.submit(_conversations, path, top_n)
-        svc = {name: pool.submit(_breakdown, path, f) for name, f in services.items()}
+        main = pool.submit(_breakdown, reading)
+        tops = pool.submit(_tops, reading, top_n)
+        convs = pool.submit(_conversations, reading, top_n)
+        svc = {name: pool.submit(_breakdown, reading, f) for name, f in services.items()}
         if services:
-            svc["other"] = pool.submit(_breakdown, path, other_filter(services))
-        chan = {name: pool.submit(_breakdown, path, f) for name, f in channels.items()}
+            svc["other"] = pool.submit(_breakdown, reading, other_filter(services))
+        chan = {name: pool.submit(_breakdown, reading, f) for name, f in channels.items()}
         top = tops.result()
         top["conversations"] = convs.result()
         numbers = FileNumbers(main.result(), {k: v.result() for k, v in svc.items()},

@@ -15,6 +15,7 @@ import pytest
 from appliance.config.schema import Collector, Config, Ingest, Storage
 from appliance.errors import ConfigError
 from appliance.paths import Paths
+from appliance.query.reading import FileReading
 from appliance.trends import queries, readers, rrd
 from appliance.trends.groups import rrd_path
 from appliance.trends.ingest import IngestWorker, pending
@@ -178,7 +179,7 @@ def test_rotating_collector_files_are_ingested_in_order_at_a_two_second_step(tmp
 
     def closed_with_flows():
         return [n for n in pending(paths.flows, "")
-                if queries._breakdown(os.path.join(paths.flows, n)).total.flows]
+                if queries._breakdown(FileReading(os.path.join(paths.flows, n))).total.flows]
 
     try:
         wait_until(lambda: any("current" in n for n in os.listdir(paths.flows)), 10,
@@ -213,3 +214,31 @@ def test_a_filter_nfdump_refuses_stops_start_naming_the_key(tmp_path):
         IngestWorker(cfg, Paths.of(cfg)).start()
     assert str(err.value).startswith("ingest.channels.guest: bad filter 'net 10.20.0.0/16 and prot")
     assert not os.path.exists(Paths.of(cfg).database)  # nothing created before the check
+
+
+def test_ingest_and_detection_share_one_reading_of_the_file(tmp_path, real_file, monkeypatch):
+    from appliance.config.schema import Detect
+    from appliance.detect.engine import Detector
+    from appliance.query import nfdump
+    cfg, paths = _setup(tmp_path, real_file, NAMES[:1])
+    cfg = Config(storage=cfg.storage, collector=cfg.collector, ingest=cfg.ingest,
+                 detect=Detect(rules_dir=os.path.join(os.path.dirname(os.path.dirname(
+                     os.path.dirname(os.path.abspath(__file__)))), "configs", "rules.d")))
+    runs, real_run = [], nfdump.run
+    monkeypatch.setattr(nfdump, "run", lambda args, timeout: runs.append(list(args))
+                        or real_run(args, timeout))
+    det = Detector(cfg, paths)
+    det.start()
+    worker = IngestWorker(cfg, paths, listeners=[det], clock=lambda: START + 300)
+    worker.start()
+    worker.poll(0)
+    worker.stop()
+    det.stop()
+    assert det.status()["intervals"] == 1 and det.status()["errors"] == 0
+    # no nfdump run twice over the file, and every unfiltered statistic in one process
+    assert len({tuple(r) for r in runs}) == len(runs)
+    (shared,) = [r for r in runs if "srcip/flows" in r]
+    specs = [shared[i + 1] for i, a in enumerate(shared) if a == "-s"]
+    assert set(specs) == {"srcip/flows", "ip/bytes", "dstport:p/flows", "dstport:p/bytes",
+                          "proto"}
+    assert shared[-1] == specs[-1]  # no filter: the whole file in one nfdump process
