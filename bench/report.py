@@ -19,8 +19,9 @@ TABLES = {
     "web": ("web p95 (ms)", "ms", re.compile(r"^(\S.{0,33}?)\s+([\d.]+)\s+150$", re.M), 1),
     "latency": ("lone packet to stored flow / graph (s)", "seconds",
                 re.compile(r"^((?:bare|spanflow)[^:]+):\s+([\d.]+)", re.M), 1),
-    "ingest": ("one flow file: nfdump dump vs spanflow ingest (s)", "seconds",
-               re.compile(r"^(nfdump -o csv > /dev/null|spanflow ingest):\s+([\d.]+) s$", re.M), 1),
+    "ingest": ("one flow file: bare nfdump vs spanflow ingest (+ detection), wall s", "seconds",
+               re.compile(r"^(nfdump [^:]+|spanflow ingest[^:]*):\s+([\d.]+)\s+([\d.]+)$",
+                          re.M), 1),
 }
 RATIO = re.compile(r"ratio|[\d.]+x\b|x of bare|x bare|\(x[\d.]+", re.I)
 

@@ -16,10 +16,14 @@ spanflow run                   46.8     27.6    0.40
 ratio spanflow/bare            6.60     9.35       -
 targets: RSS <= 60 MB (met), CPU <= 1% (met)
 """
-INGEST = """flow file: /tmp/spanflow-bench-9nujdn9q/src/nfcapd.202611271900 (49986 flows)
-nfdump -o csv > /dev/null: 0.18 s
-spanflow ingest:           0.13 s
+INGEST = """flow file: /tmp/spanflow-bench-9nujdn9q/src/nfcapd.202611271900 (49986 flows); code: /x
+medians of 3         wall s   CPU s
+nfdump -o csv > /dev/null:   0.18    0.17
+nfdump -s srcip/flows:       0.02    0.02
+spanflow ingest:             0.13    0.11
+spanflow ingest+detection:   0.16    0.15
 ratio ingest/dump:         0.71x (faster than the dump)
+ratio ingest+detection/nfdump -s srcip/flows: 8.00x wall, 7.50x CPU
 """
 LATENCY = """lone packet on a quiet mirror port, median of 1, seconds (udp timeout 2 s, rotation 2 s)
 bare softflowd + nfcapd, flow in nfdump:    5.61
@@ -48,8 +52,9 @@ FIGURES {"web_load": {"seconds": 5, "connections": 50, "rows": [{"path": "/", "s
 def test_known_tables_give_rows_to_plot():
     assert report.table_rows("idle", IDLE) == [("bare softflowd + nfcapd", 7.1),
                                                ("spanflow run", 46.8)]
-    assert report.table_rows("ingest", INGEST) == [("nfdump -o csv > /dev/null", 0.18),
-                                                   ("spanflow ingest", 0.13)]
+    assert report.table_rows("ingest", INGEST) == [
+        ("nfdump -o csv > /dev/null", 0.18), ("nfdump -s srcip/flows", 0.02),
+        ("spanflow ingest", 0.13), ("spanflow ingest+detection", 0.16)]
     assert report.table_rows("web_load", LOAD) == [("spanflow /", 240.99), ("bare waitress", 36.1)]
     assert report.table_rows("latency", LATENCY) == [
         ("bare softflowd + nfcapd, flow in nfdump", 5.61),
@@ -61,7 +66,9 @@ def test_known_tables_give_rows_to_plot():
 
 
 def test_ratio_lines_and_figures():
-    assert report.ratio_lines(INGEST) == ["ratio ingest/dump:         0.71x (faster than the dump)"]
+    assert report.ratio_lines(INGEST) == [
+        "ratio ingest/dump:         0.71x (faster than the dump)",
+        "ratio ingest+detection/nfdump -s srcip/flows: 8.00x wall, 7.50x CPU"]
     assert report.ratio_lines(LOAD) == ["wrk 50 connections 5 s on /: 0 errors, 404 req/s, p99 "
                                         "241.0 ms = 6.68x bare waitress (36.1 ms)"]
 
