@@ -4,7 +4,7 @@ import calendar
 import socket
 from datetime import datetime, timezone
 
-from ..query.records import ICMP_PROTOS, PROTO_NAMES
+from ..query.normal import ICMP_PROTOS, proto_name
 from .tables import FLOW_COLUMNS
 
 INSERT_COLUMNS = [name for name, _ in FLOW_COLUMNS]
@@ -73,7 +73,7 @@ def row(values):
      packets, bytes_) = values
     out = {"sensor": sensor, "first": stamp(first, fms), "last": stamp(last, lms),
            "duration": duration, "proto": proto,
-           "proto_name": PROTO_NAMES.get(proto) or str(proto), "src": src, "sport": sport,
+           "proto_name": proto_name(proto), "src": src, "sport": sport,
            "dst": dst, "dport": dport, "packets": packets, "bytes": bytes_}
     if proto in ICMP_PROTOS:
         out["icmp_type"], out["icmp_code"] = icmp_type, icmp_code

@@ -9,12 +9,12 @@ import ipaddress
 import re
 
 from ..errors import FilterError
-from ..query.records import PROTO_NAMES
+from ..query.normal import PROTO_NUMBERS
 
 SUPPORTED = ("any, inet/ipv4, inet6/ipv6, proto NAME|NUMBER, [src|dst] host|ip ADDR, "
              "[src|dst] net CIDR, [src|dst] port [OP] N, port in [N ...], host in [ADDR ...], "
              "packets|bytes|duration [OP] N, icmp-type N, icmp-code N, and/or/not, ( )")
-PROTOS = {name: num for num, name in PROTO_NAMES.items()} | {"ipv6-icmp": 58, "icmpv6": 58}
+PROTOS = PROTO_NUMBERS | {"ipv6-icmp": 58, "icmpv6": 58}
 OPS = {"=": "=", "==": "=", "eq": "=", ">": ">", "gt": ">", "<": "<", "lt": "<",
        ">=": ">=", "ge": ">=", "<=": "<=", "le": "<="}
 SCALE = {"": 1, "k": 1000, "m": 1000 ** 2, "g": 1000 ** 3}

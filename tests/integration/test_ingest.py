@@ -237,7 +237,7 @@ def test_ingest_and_detection_share_one_reading_of_the_file(tmp_path, real_file,
     assert det.status()["intervals"] == 1 and det.status()["errors"] == 0
     # no nfdump run twice over the file, and every unfiltered statistic in one process
     assert len({tuple(r) for r in runs}) == len(runs)
-    (shared,) = [r for r in runs if "srcip/flows" in r]
+    (shared,) = [r for r in runs if "ip/bytes" in r]
     specs = [shared[i + 1] for i, a in enumerate(shared) if a == "-s"]
     assert set(specs) == {"srcip/flows", "ip/bytes", "dstport:p/flows", "dstport:p/bytes",
                           "proto"}
