@@ -158,7 +158,7 @@ def graph(path, lines, start, end, title, vlabel, width, height, tz, rules=()):
     # only, where they go up (k, M, G); plain numbers with two decimals for the rest
     number = "%6.1lf %s" if vlabel.startswith("bits") else "%9.2lf"
     if not vlabel.startswith("bits"):
-        args += ["--units-exponent", "0"]
+        args += ["--units-exponent", "0", "--left-axis-format", "%.2lf"]
     for i, (ds, legend, colour, scale) in enumerate(lines):
         args.append(f"DEF:d{i}={path}:{ds}:AVERAGE")
         args.append(f"CDEF:v{i}=d{i},{scale},*")

@@ -83,7 +83,7 @@ def mirror_item(m):
         return _item("mirror", WARN, "mirror port is not promiscuous", facts)
     if any(drops.values()):
         return _item("mirror", WARN, f"kernel dropped packets: {drops}", facts)
-    return _item("mirror", OK, f"{m.get('rx_packets')} packets received", facts)
+    return _item("mirror", OK, f"{m.get('rx_packets'):,} packets received", facts)
 
 
 def probe_item(p):
@@ -129,8 +129,8 @@ def collector_item(c, now, rotate):
     summary = f"{store.get('files')} files, {human.size(store.get('disk_bytes'))}"
     recent = nfcapd.get("last_interval") if isinstance(nfcapd.get("last_interval"), dict) else {}
     if nfcapd.get("bad_packets") or nfcapd.get("sequence_errors"):
-        summary += (f"; {nfcapd.get('bad_packets', 0)} bad packets, "
-                    f"{nfcapd.get('sequence_errors', 0)} sequence errors since start")
+        summary += (f"; {nfcapd.get('bad_packets', 0):,} bad packets, "
+                    f"{nfcapd.get('sequence_errors', 0):,} sequence errors since start")
     if (recent.get("bad_packets") or 0) >= JUMP or (recent.get("sequence_errors") or 0) >= JUMP:
         return _item("collector", WARN, summary + f" ({recent.get('bad_packets')} and "
                      f"{recent.get('sequence_errors')} in the last interval: an exporter sends "

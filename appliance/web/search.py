@@ -43,7 +43,10 @@ def show():
         try:
             page = inputs.integer(args, "page", 1, 1, page_max)
             text, since, until = params(c, args)
-            result = run(c, text, since, until, page * PAGE)
+            # every page reads the same bounded answer, newest first: the total does not grow
+            # page by page ("100+", "200+": issue 14) and page 1 shows the latest flows
+            result = run(c, text, since, until, c.cfg.web.max_rows)
+            result.rows.sort(key=lambda r: (r["first"], r["last"]), reverse=True)
             rows = result.rows[(page - 1) * PAGE:page * PAGE]
             if not form["start"]:
                 form["start"] = inputs.form_text(since, c.tz)
@@ -53,7 +56,9 @@ def show():
     status = 400 if error else 200
     return render_template("search.html", form=form, error=error, result=result, rows=rows,
                            columns=COLUMNS, page=page, page_max=page_max,
-                           has_next=bool(result and result.truncated and page < page_max),
+                           has_next=bool(result and page * PAGE < len(result.rows)),
+                           pages=max(1, -(-len(result.rows) // PAGE)) if result else 1,
+                           max_rows=c.cfg.web.max_rows,
                            tz=c.tz_name), status
 
 

@@ -66,6 +66,8 @@ def fact(key, value):
             return human.size(value)
         if key.endswith(("_age", "lag_seconds", "_seconds", "ran_for")):
             return human.age(value)
+        if key in ("pid", "restarts") or key.endswith("_id"):
+            return value
         return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
     if key in TIME_KEYS or key.endswith(("_time", "_at")):
         return local(value)

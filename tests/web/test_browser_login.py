@@ -37,7 +37,13 @@ try:
     d.get(url + "/graphs?period=1d")
     wait.until(lambda d: d.find_elements(By.ID, "login"))
     out["form_url"] = d.current_url
-    d.save_screenshot(shots + "/login.png")
+    d.save_screenshot(shots + "/login-desktop.png")
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    d.save_screenshot(shots + "/login-phone.png")
+    out["phone_overflow"] = d.execute_script(
+        "return document.documentElement.scrollWidth - window.innerWidth")
+    d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     d.find_element(By.ID, "user").send_keys("admin")
     d.find_element(By.ID, "password").send_keys("wrong")
     d.find_element(By.ID, "login-button").click()
@@ -78,7 +84,9 @@ def test_https_login_and_logout_in_chromium(tmp_path):
         profile = tmp_path / "profile"
         profile.mkdir()
         flags = [f for f in FLAGS if not f.startswith("--window-size")] + ["--window-size=1280,900"]
-        run = python_in(space, DRIVE, url, spki_hash(cert), str(profile), ARTIFACTS, *flags,
+        shots = os.path.join(ARTIFACTS, "screens")
+        os.makedirs(shots, exist_ok=True)
+        run = python_in(space, DRIVE, url, spki_hash(cert), str(profile), shots, *flags,
                         timeout=240, check=False)
         assert run.returncode == 0, run.stderr[-3000:]
         out = json.loads(run.stdout.strip().splitlines()[-1])
@@ -90,6 +98,7 @@ def test_https_login_and_logout_in_chromium(tmp_path):
             proc.stderr.close()
         space.delete()
     assert out["form_url"].startswith(url + "/login?next=")
+    assert out["phone_overflow"] <= 1
     assert out["wrong"] == "wrong user or password"
     assert out["after_login"] == url + "/graphs?period=1d", out
     session = [c for c in out["cookies"] if c["name"] == "spanflow"]

@@ -112,3 +112,18 @@ def test_shell_metacharacters_are_never_executed(sclient, tmp_path):
         r = sclient.get("/search.json", query_string={"filter": bad, **WINDOW})
         assert r.status_code == 400 and "error" in r.get_json()
     assert not marker.exists()
+
+
+def test_results_are_newest_first_with_a_total_that_does_not_grow(sclient, monkeypatch):
+    # issue 14: oldest first, and a total that grew per page ("100+", "200+")
+    import re
+
+    from appliance.web import search
+    monkeypatch.setattr(search, "PAGE", 3)
+    seen = []
+    for page in (1, 2, 3):
+        text = sclient.get("/search", query_string={"filter": "any", "page": page, **WINDOW}
+                           ).get_data(as_text=True)
+        assert f"7 flows from 1 files, newest first; page {page} of 3." in text
+        seen += re.findall(r"<tr><td>(2023-11-1\d [0-9:.]+) ", text)
+    assert len(seen) == 7 and seen == sorted(seen, reverse=True)
