@@ -127,6 +127,12 @@ def graph_png(cfg, paths, group, metric, start, end, width, height, tz, markers=
 
 def alert_markers(paths, start, end):
     """Return the alerts overlapping [start, end] as graph markers; [] when none can be read."""
+    return _remembered(("markers", int(start.timestamp()) // 60, int(end.timestamp()) // 60),
+                       [paths.database, paths.database + "-wal"],
+                       lambda: _alert_markers(paths, start, end))
+
+
+def _alert_markers(paths, start, end):
     if not os.path.exists(paths.database):
         return []
     try:
