@@ -34,11 +34,9 @@ def parse_expired(text):
     return files, size
 
 
-def young_gone(before, after, cutoff):
-    """Return the names in before, gone from after, whose files start after cutoff."""
-    kept = set(after)
-    return [name for name in before
-            if name not in kept and file_start(name).timestamp() > cutoff]
+def young(names, cutoff):
+    """Return the names of files that start after cutoff."""
+    return [name for name in names if file_start(name).timestamp() > cutoff]
 
 
 def expire(cfg, paths, timeout=300, now=None):
@@ -51,21 +49,21 @@ def expire(cfg, paths, timeout=300, now=None):
             continue
         # nfexpire names time by the file names, never touches nfcapd.current.* or other files,
         # and does not descend into the exporters/ subdirectories: each gets its own pass.
-        before = catalogue(directory).names()
+        cat = catalogue(directory)
+        before = cat.snapshot()
         out = nfdump.run_expire(expire_args(directory, ret.max_age, ret.max_size), timeout)
         files, size = parse_expired(out)
         # files deleted although younger than max_age went for max_size (the storage alert);
         # the margin covers a file's interval length and nfexpire's whole-minute age
-        after = catalogue(directory).names() if files else before
         cutoff = now - seconds_of(ret.max_age) + cfg.collector.rotate + 120
-        young = young_gone(before, after, cutoff)
+        early = young(cat.gone_since(before), cutoff) if files else []
         if files:
             log.info("expired %s files (%s bytes, %s younger than max_age) from %s",
-                     files, size, len(young), directory)
+                     files, size, len(early), directory)
         # a killed nfcapd's current file marks a lost interval: keep it as long as the flow
         # files of its time would be kept, never while the running nfcapd owns it
         lost = orphans.remove([directory], paths.nfcapd_pid, now - seconds_of(ret.max_age))
-        done[directory] = {"files": files, "bytes": size, "young_files": len(young),
-                           "oldest_file": after[0] if after else None,
+        done[directory] = {"files": files, "bytes": size, "young_files": len(early),
+                           "oldest_file": cat.name_at(0) if cat.count() else None,
                            "lost_intervals_removed": lost}
     return done

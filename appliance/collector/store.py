@@ -1,6 +1,5 @@
 """Report the flow-file store's state: files, flows, disk use, oldest/newest file, last rotation."""
 
-import bisect
 import logging
 import os
 import time
@@ -76,59 +75,54 @@ class FlowCount:
 
     def flows(self, budget=BUDGET_SECONDS):
         """Return the total flows, or None while some files are not counted yet."""
-        names = self.cat.names()
-        if self.version == self.cat.version:
+        cat = self.cat.refresh()
+        if self.version == cat.version:
             return self.total
-        runs = [r for r in self.runs if _intact(names, r)]
+        runs = [r for r in self.runs if _intact(cat, r)]
         deadline = time.monotonic() + budget
-        gaps = _gaps(names, runs)
+        gaps = _gaps(cat, runs)
         for i, j in reversed(gaps):  # newest first: what the operator looks at
             while j > i and time.monotonic() <= deadline:
                 k = max(i, j - CHUNK)
-                runs.append([names[k], names[j - 1], j - k,
-                             self.count(self.cat.flowdir, names[k], names[j - 1])])
+                first, last = cat.name_at(k), cat.name_at(j - 1)
+                runs.append([first, last, j - k, self.count(cat.flowdir, first, last)])
                 j = k
-        runs = _merged(names, sorted(runs))
+        runs = _merged(cat, sorted(runs))
         if runs != self.runs:
             self.runs = runs
             self._save()
-        self.pending = sum(j - i for i, j in _gaps(names, self.runs))
+        self.pending = sum(j - i for i, j in _gaps(cat, self.runs))
         done = self.pending == 0
         self.version = self.cat.version if done else None
         self.total = sum(r[3] for r in self.runs) if done else None
         return self.total
 
 
-def _index(names, name):
-    i = bisect.bisect_left(names, name)
-    return i if i < len(names) and names[i] == name else None
-
-
-def _intact(names, run):
+def _intact(cat, run):
     """A run still counts while its first and last files and everything between are there."""
-    i, j = _index(names, run[0]), _index(names, run[1])
+    i, j = cat.index(run[0]), cat.index(run[1])
     return i is not None and j is not None and j - i + 1 == run[2]
 
 
-def _gaps(names, runs):
-    """Return [(i, j)] index ranges of names no run covers (runs sorted and intact)."""
-    gaps, pos = [], 0
+def _gaps(cat, runs):
+    """Return [(i, j)] index ranges of the closed files no run covers (runs sorted and intact)."""
+    gaps, pos, count = [], 0, cat.count()
     for first, last, _, _ in runs:
-        i = _index(names, first)
+        i = cat.index(first)
         if i > pos:
             gaps.append((pos, i))
-        pos = _index(names, last) + 1
-    if pos < len(names):
-        gaps.append((pos, len(names)))
+        pos = cat.index(last) + 1
+    if pos < count:
+        gaps.append((pos, count))
     return gaps
 
 
-def _merged(names, runs):
+def _merged(cat, runs):
     """Join neighbouring runs while the joined run stays within CHUNK files."""
     out = []
     for run in runs:
         prev = out[-1] if out else None
-        if prev and prev[2] + run[2] <= CHUNK and _index(names, prev[1]) + 1 == _index(names, run[0]):
+        if prev and prev[2] + run[2] <= CHUNK and cat.index(prev[1]) + 1 == cat.index(run[0]):
             out[-1] = [prev[0], run[1], prev[2] + run[2], prev[3] + run[3]]
         else:
             out.append(list(run))
@@ -163,19 +157,20 @@ def disk_bytes(directories):
 def store_state(cfg, paths):
     """Return the store's state as a JSON-able dict (closed files, lost intervals; ISO UTC times)."""
     dirs = flow_dirs(cfg, paths)
-    names = flowfiles.catalogue(paths.flows).names()
+    cat = flowfiles.catalogue(paths.flows).refresh()
     counter = flow_count(paths.flows, paths.flow_counts)
-    state = {"dir": paths.flows, "files": len(names), "flows": counter.flows(),
+    count = cat.count()
+    state = {"dir": paths.flows, "files": count, "flows": counter.flows(),
              "disk_bytes": disk_bytes(dirs), "flows_pending": counter.pending,
              "oldest_file": None, "newest_file": None, "oldest": None, "last_rotation": None,
              **orphans.lost_state(dirs, paths.nfcapd_pid)}
-    if names:
-        state["oldest_file"] = names[0]
-        state["newest_file"] = names[-1]
-        state["oldest"] = records.iso(flowfiles.file_start(names[0]))  # oldest interval kept
+    if count:
+        state["oldest_file"] = cat.name_at(0)
+        state["newest_file"] = cat.name_at(-1)
+        state["oldest"] = records.iso(flowfiles.file_start(cat.name_at(0)))  # oldest interval
         # A file is closed by its rename at rotation: its mtime is the rotation time.
         try:
-            mtime = os.stat(os.path.join(paths.flows, names[-1])).st_mtime
+            mtime = os.stat(os.path.join(paths.flows, cat.name_at(-1))).st_mtime
             state["last_rotation"] = records.iso(
                 datetime.fromtimestamp(mtime, timezone.utc))
         except FileNotFoundError:

@@ -76,3 +76,17 @@ def test_since_on_second_names_and_far_years(tmp_path):
     assert names == ["nfcapd.20261127190005", "nfcapd.20261127190010"]
     assert len(files.closed_files(str(tmp_path), datetime(1, 1, 1, tzinfo=UTC))) == 3
     assert len(files.closed_files(str(tmp_path), datetime(9999, 1, 1, tzinfo=UTC))) == 1
+
+
+def test_any_change_keeps_names_and_sizes_right(tmp_path):
+    make(tmp_path, "nfcapd.202611271900", "nfcapd.202611271902", "nfcapd.20261127190130")
+    cat = files.Catalogue(str(tmp_path))
+    assert cat.names() == ["nfcapd.202611271900", "nfcapd.20261127190130", "nfcapd.202611271902"]
+    total = cat.disk_bytes()
+    os.unlink(tmp_path / "nfcapd.20261127190130")  # from the middle
+    (tmp_path / "nfcapd.202611271901").write_bytes(b"x" * 50000)  # into the middle, bigger
+    assert cat.names() == ["nfcapd.202611271900", "nfcapd.202611271901", "nfcapd.202611271902"]
+    assert cat.disk_bytes() > total
+    assert cat.index("nfcapd.202611271901") == 1 and cat.index("nfcapd.20261127190130") is None
+    assert cat.name_at(-1) == "nfcapd.202611271902" and cat.refresh().count() == 3
+    assert cat.after("") == cat.names() and cat.after("nfcapd.202611271902") == []
