@@ -53,8 +53,9 @@ def fill(path):
 
 
 def test_full_disk_is_survived_counted_and_caught_up(tmp_path, disk):
-    source = capture.flow_file(str(tmp_path), flows=200)
-    # 10 files of 21 KB: a 100 KiB size limit keeps the newest few
+    # 10 files of 20 KB on disk (1000 flows, LZ4 as the product writes them; 200 flows were 21 KB
+    # uncompressed): a 100 KiB size limit keeps the newest few
+    source = capture.flow_file(str(tmp_path), flows=1000)
     config, cfg, paths = store.make(tmp_path, data=disk / "data",
                                collector='retention = {max_size = "100K"}')
     good = capture.backlog(source, paths.flows, 10)
