@@ -24,6 +24,11 @@ RULES = {
     },
 }
 MAX_CANDIDATES = 50  # sources looked at closely per interval
+# A login attempt's client payload is at least its key exchange and first request (measured:
+# hydra/libssh 1176 bytes, OpenSSH 3093): a banner check (check_ssh, ssh-keyscan) sends less and
+# is no try, and cannot become the pair's one-try reference.
+LOGIN_PAYLOAD = 800
+MAX_TRIES = 6  # per connection: sshd's default MaxAuthTries, after which it disconnects
 SWEEP_SERVICES = 6  # services named in a sweep's summary and filter
 
 
@@ -114,11 +119,10 @@ def observe_scans(p, rows, sources):
 
 
 def observe_ssh(p, rows):
-    """Return {"src>dst": {"client port": [flows, packets, bytes]}} of login-sized SSH sessions."""
-    s = p["ssh_guessing"]
+    """Return {"src>dst": {"client port": [flows, packets, bytes]}} of client flows to port 22."""
     out = {}
     for r in rows:
-        if r.proto == "tcp" and r.dport == 22 and s["min_packets"] <= _per_flow(r) <= s["max_packets"]:
+        if r.proto == "tcp" and r.dport == 22:
             c = out.setdefault(f"{r.src}>{r.dst}", {}).setdefault(str(r.sport), [0, 0, 0])
             c[0] += r.flows
             c[1] += r.packets
@@ -138,16 +142,20 @@ def attempts(p, sessions, src=""):
     further `attempt_bytes` of payload a session sent is one more try. Payload, not bytes: a slow
     session carries more bare ACKs. A tool that reuses a connection for several tries is counted
     by its tries, not its connections; a client repeating the same login counts one per session.
+    sessions sums each client port's records over the window.
     """
-    each = []
-    for flows, packets, size in sessions.values():
-        n = max(flows, 1)
-        each += [payload(src, packets / n, size / n)] * n
+    # A client port is one connection, whether softflowd exported it as one record or in pieces
+    # (idle and active timeouts, file boundaries): judged on its sum over the window, a slowly
+    # typed shell grows past max_packets and stops counting, a slow guesser's session stays one.
+    s = p["ssh_guessing"]
+    each = [payload(src, packets, size) for _flows, packets, size in sessions.values()
+            if s["min_packets"] <= packets <= s["max_packets"]]
+    each = [b for b in each if b >= LOGIN_PAYLOAD]
     if not each:
         return 0
     base = min(each)
-    step = max(p["ssh_guessing"]["attempt_bytes"], 1)
-    return sum(1 + max(0, round((b - base) / step)) for b in each)
+    step = max(s["attempt_bytes"], 1)
+    return sum(min(MAX_TRIES, 1 + max(0, round((b - base) / step))) for b in each)
 
 
 def _sums(seen):
@@ -210,9 +218,11 @@ def judge_ssh(p, seen):
         if not w.now or tries < s["attempts"]:
             continue
         src, dst = key.split(">")
+        sessions = sum(s["min_packets"] <= c[1] <= s["max_packets"]
+                       and payload(src, c[1], c[2]) >= LOGIN_PAYLOAD for c in w.items.values())
         f, pk, b = _sums(w)
         out.append((key, Finding("ssh_guessing", key, s["severity"],
-                           f"{src} made about {tries} SSH login attempts in {len(w.items)} "
+                           f"{src} made about {tries} SSH login attempts in {sessions} "
                            f"sessions to {dst} in {_window_text(s['window'])}",
                            f"{host_filter(src, dst)} and proto tcp and port 22", f, pk, b,
                            (src, dst))))
@@ -243,6 +253,5 @@ def judge(p, windows, observed, end):
 
 def interest(p):
     """Return the nfdump filter terms of flows the SSH rule needs."""
-    s = p["ssh_guessing"]
-    return [f"proto tcp and dst port 22 and packets >= {s['min_packets']} and "
-            f"packets <= {s['max_packets']}"] if s["enabled"] else []
+    # every client flow to 22, big ones too: a connection's pieces are judged on their sum
+    return ["proto tcp and dst port 22"] if p["ssh_guessing"]["enabled"] else []

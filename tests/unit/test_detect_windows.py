@@ -139,7 +139,8 @@ def test_windows_survive_a_restart(tmp_path):
     found, _ = run(s, rows, {"seconds": 60, "windows": first}, T0)  # 18 tries: nothing yet
     first.con.close()
     again = window.Windows(sqlite3.connect(path))  # the sensor restarted
-    found, _ = run(s, rows[:2], {"seconds": 60, "windows": again}, T0 + 60)
+    later = [ssh("10.9.0.5", 40010 + i, r.packets, r.bytes) for i, r in enumerate(rows[:2])]
+    found, _ = run(s, later, {"seconds": 60, "windows": again}, T0 + 60)
     assert [f.key for f in found] == ["10.9.0.5>10.9.0.22"]
 
 
@@ -148,3 +149,25 @@ def test_a_repeated_interval_replaces_its_rows():
     w.add("port_scan", T0, {"a>b": {"tcp/1": [1, 1, 40]}})
     w.add("port_scan", T0, {"a>b": {"tcp/1": [1, 1, 40]}})
     assert w.seen("port_scan", T0, 300)["a>b"].items == {"tcp/1": [1, 1, 40]}
+
+
+def test_a_long_session_cut_by_the_probes_timeouts_is_no_guessing():
+    # an interactive session typed slowly: softflowd's 15 s idle timeout exports it in pieces
+    # from the same client port over many files (the login, then a few keystrokes each), beside
+    # two key logins a minute and a banner check (check_ssh: no key exchange, no try)
+    s, state = settings(), {"seconds": 60}
+    for n in range(5):
+        piece = (16, 3000) if n == 0 else (8, 600)
+        rows = [Row("10.9.0.13", "10.9.0.22", 50000, 22, "tcp", 1, *piece),
+                Row("10.9.0.13", "10.9.0.22", 52000 + n, 22, "tcp", 1, 6, 400)]
+        rows += [ssh("10.9.0.13", 51000 + 2 * n + i, 12, 1800) for i in range(2)]
+        found, state = run(s, rows, state, T0 + 60 * n)
+        assert found == []  # the shell counts at most 6 tries, then stops at 30 packets
+    assert scan.attempts(s, {"50000": [2, 24, 3600], "51000": [1, 12, 1800],
+                             "52000": [1, 6, 400]}) == 1 + 6
+
+
+def test_a_slow_guessers_session_in_pieces_is_one_session():
+    # hydra -c 20: idle gaps over 15 s cut one 5-try session into records, even across files
+    pieces = {"40000": [3, 16, 2360]}
+    assert scan.attempts(settings(), {**pieces, "40001": [1, 12, 1800]}) == 6
