@@ -29,6 +29,7 @@ def serve(args, cfg):
     # (about 15 MB of resident memory, docs/operations.md).
     from ..web import security
     from ..web.app import create_app
+    from ..web.pagecache import PageCache
     from ..web.serve import Serving
 
     extra, paths = {}, None
@@ -44,6 +45,8 @@ def serve(args, cfg):
     if args.fleet:
         from ..web import fleet
         fleet.attach(app)
+    # the dashboard's bytes for a second at a time on loopback (no login there): web/pagecache.py
+    app.wsgi_app = PageCache(app.wsgi_app, enabled=lambda: not remote)
     server = Serving(app, host, port, args.threads, cert, key)
     app.extensions["spanflow_server"] = server
     shown = f"[{host}]" if ":" in host else host
