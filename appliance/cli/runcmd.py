@@ -46,10 +46,19 @@ def render(data, stale):
         for key, value in part.items():
             if key in ("state", "pid", "restarts") or value in (None, {}, []):
                 continue
-            if isinstance(value, (dict, list)):
-                value = json.dumps(value, sort_keys=True)
-            lines.append(f"  {key}: {value}")
+            lines.append(f"  {key}: {readable(value)}")
     return "\n".join(lines)
+
+
+def readable(value):
+    """Return a nested reading as one line ("bad_packets 3188, sequence_errors 5882"), not JSON."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {readable(v) if not isinstance(v, dict) else '(' + readable(v) + ')'}"
+                         for k, v in value.items() if v not in (None, {}, []))
+    if isinstance(value, list):
+        return "; ".join(readable(v) for v in value[:5]) + (
+            f"; ... {len(value) - 5} more" if len(value) > 5 else "")
+    return str(value)
 
 
 def status(args, cfg):
