@@ -37,11 +37,11 @@ def rule_problems(cfg):
     from ..detect import rules  # the detector's own loader: one reading of rules.d
     folder = cfg.detect.rules_dir
     if not os.path.isdir(folder):  # the detector runs on its defaults then, and says so
-        return set(rules.defaults()), []
+        return rules.names(rules.defaults()), []
     try:
-        return set(rules.load(folder)), []
+        return rules.names(rules.load(folder)), []
     except ConfigError as exc:
-        return set(rules.defaults()), exc.problems
+        return rules.names(rules.defaults()), exc.problems
 
 
 def suppress_problems(cfg, names):

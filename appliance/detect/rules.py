@@ -10,8 +10,9 @@ from . import cleartext, dns, scan, trend, volume
 FAMILIES = (cleartext, dns, volume, scan, trend)
 SEVERITIES = ("low", "medium", "high")
 COMMON = {"enabled": True, "severity": "medium"}
-# rules raised outside rules.d that detect.suppress may still name: storage.py's
-OUTSIDE = ("storage",)
+# rules raised outside rules.d, through the detector, that detect.suppress may still name:
+# detect/storage.py, collector/health.py, span/component.py
+OUTSIDE = ("storage", "collector_health", "arp_sweep", "arp_change", "new_device")
 CHOICES = {k: v for family in FAMILIES for k, v in getattr(family, "CHOICES", {}).items()}
 
 

@@ -158,3 +158,9 @@ def test_a_suppression_naming_an_unknown_rule_still_stops_the_start(setup):
     from appliance.errors import ConfigError
     with pytest.raises(ConfigError, match="unknown rule.*storag.*known: .*storage"):
         Detector(cfg, paths).start()
+
+
+def test_check_config_and_preflight_accept_a_storage_suppression(setup):
+    from appliance.config.validate import validate
+    cfg, _paths = setup(suppress=[{"rule": "storage"}, {"rule": "collector_health"}])
+    validate(cfg)  # no ConfigError: the same names the detector accepts
