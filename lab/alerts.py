@@ -13,6 +13,7 @@ EXPECTED = {
     "telnet": ("cleartext", True), "dns-tunnel": ("dns_tunnel", True),
     "port-scan": ("port_scan", True), "host-sweep": ("host_sweep", True),
     "volume-spike": ("volume", True),
+    "arp-sweep": ("arp_sweep", True),
     "slow-scan": ("port_scan", True), "ssh-guessing": ("ssh_guessing", True),
 }
 

@@ -11,7 +11,8 @@ from appliance.errors import SpanflowError
 
 from . import state
 from .sensor import BASE_CONFIG
-from .traffic.catalog import SCENARIOS
+from .errors import UsageError
+from .traffic.catalog import MIRROR_FAULTS, SCENARIOS
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,6 +51,10 @@ def parser():
         p.add_argument("--web-listen", metavar="127.0.0.1:PORT",
                        help="where --web serves the page (default: the lab config's, 127.0.0.1:8080)")
         p.add_argument("--seed", type=int, default=1, help="traffic seed (same seed, same traffic)")
+        p.add_argument("--mirror-fault", choices=MIRROR_FAULTS,
+                       help="break the SPAN session as switches do (Linux bridge switch only): "
+                            "doubled (rx and tx of every port), one-way (only the server's port "
+                            "received), partial (the router's port left out)")
         p.add_argument("--json", action="store_true",
                        help="print the report as JSON on stdout (progress goes to stderr)")
     p = sub.add_parser("check", help="score exercise answers against a run's stored flows")
@@ -68,16 +73,19 @@ def scenarios_of(args):
 
 def cmd_run(args, train=False):
     from .preflight import preflight
-    from .run import PROGRESS, Run, say
+    from .run import PROGRESS, Run, passed, say
     if args.json:
         PROGRESS["stream"] = sys.stderr
     scenarios = scenarios_of(args)
     if train and not scenarios:
         scenarios = list(SCENARIOS)  # a training session has them all, at random moments
     web_listen = (args.web_listen or config.load([BASE_CONFIG]).web.listen) if args.web else None
+    if args.mirror_fault and args.switch != "lxbr":
+        raise UsageError("--mirror-fault needs the Linux bridge switch (--switch lxbr): OVS "
+                         "mirrors each packet once whatever its session covers")
     preflight(args.switch, scenarios, web_listen)
     state.clean_leftovers()
-    run = Run(args.switch, scenarios, args.seed)
+    run = Run(args.switch, scenarios, args.seed, args.mirror_fault)
     # Ctrl-C must reach the cleanup below, also while Mininet is busy.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     ok = False
@@ -104,10 +112,14 @@ def cmd_run(args, train=False):
         else:
             print(run.render(outcome), flush=True)
         say("all traffic stored as sent" if not outcome["mismatch"] else
-            f"MISMATCH between sent and stored traffic: {', '.join(outcome['mismatch'])}")
+            f"MISMATCH between sent and stored traffic: {', '.join(outcome['mismatch'])}"
+            + (f" (expected: the mirror is {args.mirror_fault})" if args.mirror_fault else ""))
+        m = outcome["mirror"]
+        say(f"mirror verdict: {'; '.join(m['summary'])}"
+            + ("" if m["ok"] else f" (NOT the expected {m['expected']})"))
         if outcome["missing"]:
             say(f"MISSING alerts: {', '.join(outcome['missing'])}")
-        ok = not outcome["mismatch"] and not outcome["missing"]
+        ok = passed(outcome, args.mirror_fault)
         for line in run.where_to_look():
             say(line)
     finally:

@@ -30,8 +30,8 @@ def ovs_running():
 class Network:
     """The Mininet office of topo.py; inert until start(), stop() is idempotent."""
 
-    def __init__(self, kind, switch_name, record):
-        self.kind = kind
+    def __init__(self, kind, switch_name, record, mirror_fault=None):
+        self.kind, self.mirror_fault = kind, mirror_fault
         self.switch_name = switch_name
         self.record = record  # callback(key, value): add to the run's state file at once
         self.net = None
@@ -69,7 +69,8 @@ class Network:
         if self.kind == "ovs":
             span.ovs_span(self.switch_name, ports, topo.span_port(self.switch_name))
         else:
-            span.lxbr_span(ports, topo.span_port(self.switch_name))
+            span.lxbr_span(ports, topo.span_port(self.switch_name), list(topo.HOSTS),
+                           self.mirror_fault)
         return self.net
 
     def _start_ovs(self):

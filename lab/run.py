@@ -7,7 +7,7 @@ import sys
 import time
 import uuid
 
-from . import alerts, daemons, report, rundata, state, stored, topo
+from . import alerts, daemons, mirror, report, rundata, state, stored, topo
 from .agents import CLIENTS, SERVICES, Agents
 from .errors import LabError
 from .network import Network, started
@@ -25,17 +25,25 @@ def say(msg):
     print(f"spanflow-lab: {msg}", flush=True, file=PROGRESS["stream"] or sys.stdout)
 
 
+def passed(outcome, fault):
+    """Tell whether a run went as it should; a broken mirror's counts are expected to differ."""
+    if fault:
+        return outcome["mirror"]["ok"] and not outcome["missing"]
+    return not outcome["mismatch"] and not outcome["missing"]
+
+
 class Run:
     """A lab run; start() then traffic(), and always close() in a finally."""
 
-    def __init__(self, switch="lxbr", scenarios=(), seed=1):
+    def __init__(self, switch="lxbr", scenarios=(), seed=1, mirror_fault=None):
         self.id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:4]
         self.switch, self.scenarios, self.seed = switch, list(scenarios), seed
         self.run_dir = os.path.join(state.RUN_ROOT, self.id)
         self.data_dir = os.path.join(state.DATA_ROOT, self.id)
         self.state = {"owner": os.getpid(), "owner_started": started(os.getpid()),
                       "pids": {}}
-        self.network = Network(switch, "sfl" + uuid.uuid4().hex[:4], self._record)
+        self.mirror_fault = mirror_fault
+        self.network = Network(switch, "sfl" + uuid.uuid4().hex[:4], self._record, mirror_fault)
         self.sensor = self.agents = self.web = None
         self.daemons = []
         self.configs = None
@@ -155,12 +163,14 @@ class Run:
         ran = {n.split(":")[1][len("scenario-"):] for n, _p in self.agents.procs
                if n.split(":")[1].startswith("scenario-")}
         kinds = list(report.BASELINE) + [s for s in self.scenarios if s in ran]
-        rows = report.compare(entries, stored.totals(recs), kinds)
+        # the ARP sweep sends no IP packet: it has no traffic row, only its alert
+        rows = report.compare(entries, stored.totals(recs), [k for k in kinds if k in report.CHECKS])
         found = alerts.raised(self.sensor.paths.database)
         alert_rows, unexpected = ([], []) if found is None else \
             alerts.compare([k for k in kinds if k in alerts.EXPECTED], found,
                            {k: self.agents.started.get(f"scenario-{k}") for k in kinds})
         return {"traffic": rows, "alerts": alert_rows, "unexpected": unexpected,
+                "mirror": mirror.judge(self.mirror_fault, self.sensor.paths.status),
                 "detection": found is not None,
                 "mismatch": [r.kind for r in rows if not r.ok],
                 "missing": [f"{rule} ({name})" for name, rule, _c, v, _d in alert_rows
@@ -169,6 +179,9 @@ class Run:
     def render(self, outcome):
         """Return the report text of an outcome: the traffic table, then the alerts table."""
         text = report.render(outcome["traffic"])
+        m = outcome["mirror"]
+        text += (f"\n\nmirror: {m['verdict']}: {'; '.join(m['summary'])}\n"
+                 f"  expected {m['expected']}: {'ok' if m['ok'] else 'NOT SEEN'}")
         if outcome["detection"]:
             text += "\n\n" + alerts.render(outcome["alerts"], outcome["unexpected"])
         return text
@@ -176,13 +189,14 @@ class Run:
     def as_json(self, outcome):
         """Return an outcome as JSON-able data, with where the run's data is."""
         return {"run": self.id, "switch": self.switch, "scenarios": self.scenarios,
-                "ok": not outcome["mismatch"] and not outcome["missing"],
+                "ok": passed(outcome, self.mirror_fault),
                 "traffic": [r.as_dict() for r in outcome["traffic"]],
                 "alerts": [dict(zip(("scenario", "rule", "raised", "result", "after_seconds"), r))
                            for r in outcome["alerts"]] if outcome["detection"] else None,
                 "unexpected_alerts": [{k: a[k] for k in ("id", "rule", "key", "hosts", "summary")}
                                       for a in outcome["unexpected"]],
                 "mismatch": outcome["mismatch"], "missing_alerts": outcome["missing"],
+                "mirror": outcome["mirror"],
                 "data": self.data()}
 
     def close(self):

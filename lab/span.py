@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 ETH_P_ALL = 0x0003
 INGRESS = 0xFFFF0000
 MIRROR_FILTER_PRIO = 49000  # any fixed priority; integers, not strings, for pyroute2 0.7.2 (pitfalls.md)
+CLSACT_INGRESS, CLSACT_EGRESS = 0xFFFFFFF2, 0xFFFFFFF3
 
 
 def _index(ipr, name):
@@ -32,8 +33,27 @@ def _disable_ipv6(name):
         f.write("1")
 
 
-def lxbr_span(host_ports, span_port):
-    """Mirror the ingress of every host-facing bridge port to span_port, taken out of the bridge."""
+def _mirror(ipr, idx, parent, span):
+    ipr.tc("add-filter", "u32", index=idx, parent=parent, prio=MIRROR_FILTER_PRIO,
+           protocol=ETH_P_ALL, target=parent, keys=["0x0/0x0+0"],
+           action=[{"kind": "mirred", "direction": "egress", "action": "mirror", "ifindex": span}])
+
+
+def mirrored(host_ports, names, fault=None):
+    """Return the ports whose received traffic the session mirrors (host_ports in names' order)."""
+    if fault == "one-way":
+        return [host_ports[names.index("srv")]]
+    if fault == "partial":
+        return [p for p, n in zip(host_ports, names) if n != "rtr"]
+    return list(host_ports)
+
+
+def lxbr_span(host_ports, span_port, names=(), fault=None):
+    """Mirror the ingress of every host-facing bridge port to span_port, taken out of the bridge.
+
+    fault (one of catalog.MIRROR_FAULTS) breaks the session as switches get it wrong; names are the hosts on
+    host_ports, in order.
+    """
     with IPRoute() as ipr:
         span = _index(ipr, span_port)
         # Out of the bridge, or flooded broadcast/multicast reach the sensor twice.
@@ -42,14 +62,17 @@ def lxbr_span(host_ports, span_port):
         _disable_ipv6(span_port)
         for port in [span_port, *host_ports]:
             disable_offloads(port)
-        for port in host_ports:
+        for port in mirrored(host_ports, list(names), fault):
             idx = _index(ipr, port)
-            ipr.tc("add", "ingress", index=idx, handle=INGRESS)
-            ipr.tc("add-filter", "u32", index=idx, parent=INGRESS, prio=MIRROR_FILTER_PRIO,
-                   protocol=ETH_P_ALL, target=INGRESS, keys=["0x0/0x0+0"],
-                   action=[{"kind": "mirred", "direction": "egress", "action": "mirror",
-                            "ifindex": span}])
-            log.debug("mirroring ingress of %s to %s", port, span_port)
+            if fault == "doubled":  # clsact has an egress hook: what the port sends, too
+                ipr.tc("add", "clsact", index=idx)
+                _mirror(ipr, idx, CLSACT_INGRESS, span)
+                _mirror(ipr, idx, CLSACT_EGRESS, span)
+            else:
+                ipr.tc("add", "ingress", index=idx, handle=INGRESS)
+                _mirror(ipr, idx, INGRESS, span)
+            log.debug("mirroring %s of %s to %s", "both directions" if fault == "doubled"
+                      else "ingress", port, span_port)
 
 
 def ovs_span(bridge, host_ports, span_port):

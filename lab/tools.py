@@ -29,6 +29,7 @@ SCENARIO_TOOLS = {
     "port-scan": [("nmap", "nmap")],
     "slow-scan": [("nmap", "nmap")],
     "host-sweep": [("nmap", "nmap")],
+    "arp-sweep": [("nmap", "nmap")],
     "volume-spike": [("hping3", "hping3")],
     "ssh-guessing": [("hydra", "hydra")],
 }

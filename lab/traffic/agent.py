@@ -22,6 +22,7 @@ KINDS = {
     "telnet-login": "scenarios:telnet_login", "dns-tunnel": "scenarios:dns_tunnel",
     "tunnel-server": "scenarios:tunnel_server", "port-scan": "scenarios:port_scan",
     "slow-scan": "scenarios:slow_scan", "host-sweep": "scenarios:host_sweep",
+    "arp-sweep": "scenarios:arp_sweep",
     "volume-spike": "spike:volume_spike", "ssh-guessing": "scenarios:ssh_guessing",
 }
 

@@ -86,6 +86,13 @@ def host_sweep(ctx):
     ctx.ledger.spread("host-sweep", 1, ctx.ip, topo.BRANCH_SUBNET, "hosts", 250, ok=rc == 0)
 
 
+def arp_sweep(ctx):
+    """Ping-sweep the office's own subnet (nmap -sn): on a local subnet nmap asks ARP only."""
+    ctx.ready.set()
+    _run(ctx, ["nmap", "-sn", "-n", "-e", ctx.iface, topo.SUBNET], 120, "arp-sweep")
+    # nothing in the ledger: no IP packet is sent, so no flow can be stored; the census alerts
+
+
 def ssh_guessing(ctx):
     """Guess the server's admin password with hydra's defaults (16 tasks, -w 32) and 30 words."""
     ctx.ready.set()
