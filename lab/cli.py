@@ -53,8 +53,8 @@ def parser():
         p.add_argument("--seed", type=int, default=1, help="traffic seed (same seed, same traffic)")
         p.add_argument("--mirror-fault", choices=MIRROR_FAULTS,
                        help="break the SPAN session as switches do (Linux bridge switch only): "
-                            "doubled (rx and tx of every port), one-way (only the server's port "
-                            "received), partial (the router's port left out)")
+                            "doubled (rx and tx of every port), one-way (only what the server's and "
+                            "the router's ports received), partial (the router's port left out)")
         p.add_argument("--json", action="store_true",
                        help="print the report as JSON on stdout (progress goes to stderr)")
     p = sub.add_parser("check", help="score exercise answers against a run's stored flows")

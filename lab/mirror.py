@@ -8,9 +8,9 @@ from . import topo
 EXPECTED = {
     None: ("a healthy mirror", lambda r: r["verdict"] in ("ok", "unknown")),
     "doubled": ("packets seen twice: counts doubled",
-                lambda r: (r["duplicates"]["share"] or 0) >= 0.9),
+                lambda r: "counts are doubled" in " ".join(r["summary"])),
     "one-way": ("conversations seen in one direction only",
-                lambda r: (r["one_way"]["share"] or 0) >= 0.5),
+                lambda r: "one direction only" in " ".join(r["summary"])),
     "partial": (f"the branch subnet {topo.BRANCH_SUBNET} missing",
                 lambda r: topo.BRANCH_SUBNET in r["coverage"]["missing_subnets"]),
 }

@@ -41,8 +41,8 @@ def _mirror(ipr, idx, parent, span):
 
 def mirrored(host_ports, names, fault=None):
     """Return the ports whose received traffic the session mirrors (host_ports in names' order)."""
-    if fault == "one-way":
-        return [host_ports[names.index("srv")]]
+    if fault == "one-way":  # the server's and the router's answers; never what asked for them
+        return [host_ports[names.index(n)] for n in ("srv", "rtr")]
     if fault == "partial":
         return [p for p, n in zip(host_ports, names) if n != "rtr"]
     return list(host_ports)

@@ -2,7 +2,8 @@
 
 # How a switch's SPAN session goes wrong (docs/span.md), for the trainee and the tests:
 # doubled: rx and tx of every port are mirrored, so a packet between two hosts is seen twice;
-# one-way: only what the switch receives on the server's port: the answers, never the questions;
+# one-way: only what the switch receives on the server's and the router's ports: answers, never
+# the questions;
 # partial: the router's port is left out, so the branch subnet never shows as a source.
 MIRROR_FAULTS = ("doubled", "one-way", "partial")
 
