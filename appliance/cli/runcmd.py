@@ -53,7 +53,7 @@ def render(data, stale):
 def readable(value):
     """Return a nested reading as one line ("bad_packets 3188, sequence_errors 5882"), not JSON."""
     if isinstance(value, dict):
-        return ", ".join(f"{k} {readable(v) if not isinstance(v, dict) else '(' + readable(v) + ')'}"
+        return ", ".join(f"{k} ({readable(v)})" if isinstance(v, dict) else f"{k} {readable(v)}"
                          for k, v in value.items() if v not in (None, {}, []))
     if isinstance(value, list):
         return "; ".join(readable(v) for v in value[:5]) + (

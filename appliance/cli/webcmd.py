@@ -1,4 +1,4 @@
-"""`spanflow web`: serve the read-only web page (waitress on loopback, HTTPS off it; web/serve.py)."""
+"""`spanflow web`: serve the read-only page (waitress on loopback, HTTPS off it: web/serve.py)."""
 
 import json
 import logging

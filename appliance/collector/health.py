@@ -1,4 +1,4 @@
-"""nfcapd's own health from its output: bad packets and sequence errors, per-datagram lines summarised.
+"""nfcapd's health from its output: bad packets, sequence errors; per-datagram lines summarised.
 
 nfcapd 1.7.1 in the foreground writes everything to stderr. At each rotation it prints
 `Ident: 'none' Flows: N, Packets: N, Bytes: N, Sequence Errors: N, Bad Packets: N` (the counts of

@@ -9,7 +9,7 @@ from ..detect.store import AlertStore
 from . import auth, inputs, security, views
 
 bp = Blueprint("alerts", __name__)
-MAX_ID = 2 ** 63 - 1  # SQLite's largest integer: a larger id overflows the query, and exists nowhere
+MAX_ID = 2 ** 63 - 1  # SQLite's largest integer: a larger id overflows the query
 
 
 def _store(c):

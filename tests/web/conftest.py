@@ -115,7 +115,7 @@ def fixture_path_session():
 
 @pytest.fixture(scope="session")
 def ingested_store(flow_store):
-    """flow_store with the real ingest run over it: RRD files and SQLite as `spanflow run` writes."""
+    """flow_store with the real ingest run over it: RRD and SQLite as `spanflow run` writes."""
     from support import flowstore
     cfg = dataclasses.replace(Config(), storage=Storage(dir=str(flow_store),
                                                         runtime_dir=str(flow_store)))

@@ -47,7 +47,8 @@ def test_login_sets_a_secure_httponly_strict_cookie_and_logout_ends_it(locked):
     assert c.get("/api/status", base_url="https://localhost").status_code == 200
     page = c.get("/", base_url="https://localhost").get_data(as_text=True)
     assert 'id="logout"' in page and "Log out admin" in page
-    copied = next(ck.value for ck in c.cookie_jar if ck.name == "spanflow")  # a stolen copy of the cookie dies with the logout
+    # a stolen copy of the cookie dies with the logout
+    copied = next(ck.value for ck in c.cookie_jar if ck.name == "spanflow")
     out = c.post("/logout", base_url="https://localhost", data={"csrf_token": token(c, "/")})
     assert out.status_code == 303 and out.headers["Location"].endswith("/login")
     other = locked.test_client()

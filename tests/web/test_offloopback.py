@@ -96,7 +96,8 @@ def test_https_with_login_off_loopback(served):
     # the throttle is per client: another address still gets in
     assert fetch(ns, url + "/api/status", cafile, "admin:s3cret", OTHER)["status"] == 200
     plain = python_in(ns, "import sys, urllib.request\ntry:\n urllib.request.urlopen("
-                          "sys.argv[1], timeout=10)\nexcept Exception as e: print(type(e).__name__)",
+                          "sys.argv[1], timeout=10)\n"
+                          "except Exception as e: print(type(e).__name__)",
                       url.replace("https://", "http://") + "/", timeout=60).stdout
     assert plain.strip() in ("RemoteDisconnected", "HTTPError", "URLError",
                              "ConnectionResetError", "BadStatusLine"), plain
