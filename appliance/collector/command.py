@@ -24,6 +24,10 @@ def exporter_dir(paths, address):
     return os.path.join(paths.flows, EXPORTERS_SUBDIR, address.replace(".", "-").replace(":", "-"))
 
 
+# nfcapd's ident of the probe's own export: "-I spanflow" alone, "-n probe,..." beside exporters
+PROBE_IDENTS = ("spanflow", "probe")
+
+
 def exporter_sources(cfg, paths):
     """Return [(ident, address, flowdir)] for nfcapd -n; empty when any exporter may send."""
     allowed = cfg.collector.allowed_exporters
@@ -31,7 +35,7 @@ def exporter_sources(cfg, paths):
         return []
     host, _ = split_host_port(cfg.collector.listen)
     local = probe_source(host)
-    sources = [("probe", local, paths.flows)]
+    sources = [(PROBE_IDENTS[1], local, paths.flows)]
     problems = []
     for n, item in enumerate(allowed, 1):
         net = ipaddress.ip_network(item, strict=False)
@@ -62,7 +66,7 @@ def nfcapd_command(cfg, paths):
         for ident, addr, flowdir in sources:
             argv += ["-n", f"{ident},{addr},{flowdir}"]
     else:
-        argv += ["-w", paths.flows, "-I", "spanflow"]
+        argv += ["-w", paths.flows, "-I", PROBE_IDENTS[0]]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TZ": "UTC", "LC_ALL": "C"}
     return argv, env
 
