@@ -83,8 +83,13 @@ class FleetExport:
         """Do nothing: the export thread works on its own clock."""
 
     def _loop(self):
-        self.db = cursor.connect(self.paths.database)
-        self.totals = cursor.totals(self.db)
+        try:
+            self.db = cursor.connect(self.paths.database)
+            self.totals = cursor.totals(self.db)
+        except Exception as exc:  # e.g. an unwritable database: shown as a failed export
+            self.state, self.last_error = "failed", f"cannot open {self.paths.database}: {exc}"
+            log.error("fleet export stopped: %s", self.last_error)
+            return
         try:
             while not self.halt.is_set():
                 wait = IDLE_WAIT
