@@ -38,6 +38,7 @@ class Throttle:
         self._fails = {}
         self._lock = threading.Lock()
         self._flooded_until = 0.0
+        self.failures = self.refusals = 0  # since start, for /metrics
 
     def _recent(self, client):
         now = self.clock()
@@ -54,13 +55,16 @@ class Throttle:
             now = self.clock()
             kept = self._recent(client)
             if len(kept) >= self.limit:
+                self.refusals += 1
                 return int(self.window - (now - kept[0])) + 1
             if now < self._flooded_until and client not in self._fails:
+                self.refusals += 1
                 return int(self._flooded_until - now) + 1
             return 0
 
     def failed(self, client):
         with self._lock:
+            self.failures += 1
             kept = self._recent(client)
             kept.append(self.clock())
             self._fails[client] = kept

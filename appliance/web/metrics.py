@@ -69,4 +69,9 @@ def show():
     items = health.assess(snap, c.now, c.cfg.collector.rotate, c.paths.status)
     counters = current_app.extensions["spanflow_counters"]
     text = render(snap, items, dict(counters.responses))
+    server = current_app.extensions.get("spanflow_server")  # set by `spanflow web` (serve.py)
+    throttle = current_app.extensions["spanflow_throttle"]
+    served = {**(server.counters() if server else {}), "failed_logins": throttle.failures,
+              "blocked_logins": throttle.refusals}
+    text += "".join(f"spanflow_web_{name} {value}\n" for name, value in sorted(served.items()))
     return Response(text, mimetype="text/plain; version=0.0.4")

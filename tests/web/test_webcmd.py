@@ -80,3 +80,35 @@ def test_idle_connections_do_not_lock_the_page_out(config):
         for s in idle:
             s.close()
         server.stop()
+
+
+def test_metrics_count_connections_refused_for_the_per_client_cap(config):
+    # a drop is counted and shown: the connections closed for the cap appear in /metrics
+    import re
+    import socket
+
+    from appliance.web import serve
+    from support.wait import wait_until
+    server = Server(config())
+    host, port = server.url.split("//")[1].rsplit(":", 1)
+    held = []
+    try:
+        for _ in range(serve.PER_CLIENT + 10):
+            held.append(socket.create_connection((host, int(port)), timeout=5))
+
+        def refused():  # asked from 127.0.0.2: the flooding address has no room left
+            import http.client
+            conn = http.client.HTTPConnection(host, int(port), timeout=10,
+                                              source_address=("127.0.0.2", 0))
+            try:
+                conn.request("GET", "/metrics")
+                text = conn.getresponse().read().decode()
+            finally:
+                conn.close()
+            found = re.search(r"^spanflow_web_refused_connections (\d+)$", text, re.M)
+            return found and int(found.group(1)) >= 10
+        wait_until(refused, 20, what="the refused connections in /metrics")
+    finally:
+        for s in held:
+            s.close()
+        server.stop()
