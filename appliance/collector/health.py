@@ -115,8 +115,7 @@ class NfcapdLog:
         """
         with self._lock:
             pending, self._pending = self._pending, []
-        return [c for c in pending if c["bad_packets"] >= threshold or
-                (c["ident"] not in PROBE_IDENTS and c["sequence_errors"] >= threshold)]
+        return [c for c in pending if jumped(c, threshold)]
 
     def status(self):
         """Return the counters for the status snapshot (collector part, key `health`)."""
@@ -125,6 +124,13 @@ class NfcapdLog:
             return {"bad_packets": self.bad_packets, "sequence_errors": self.sequence_errors,
                     "intervals": self.intervals, "last_interval": self.last_interval,
                     "log_lines": self.lines, "log_lines_summarised": self.suppressed}
+
+
+def jumped(counts, threshold=JUMP):
+    """Tell whether one rotation's counts call for attention (the probe's sequence errors never)."""
+    return ((counts.get("bad_packets") or 0) >= threshold or
+            (counts.get("ident") not in PROBE_IDENTS
+             and (counts.get("sequence_errors") or 0) >= threshold))
 
 
 def finding(counts):

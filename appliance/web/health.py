@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from ..collector.health import JUMP
+from ..collector.health import jumped
 from ..fleet import health as fleet_health
 from ..probe import statsview
 from ..span import view as span_view
@@ -131,7 +131,7 @@ def collector_item(c, now, rotate):
     if nfcapd.get("bad_packets") or nfcapd.get("sequence_errors"):
         summary += (f"; {nfcapd.get('bad_packets', 0):,} bad packets, "
                     f"{nfcapd.get('sequence_errors', 0):,} sequence errors since start")
-    if (recent.get("bad_packets") or 0) >= JUMP or (recent.get("sequence_errors") or 0) >= JUMP:
+    if recent and jumped(recent):
         return _item("collector", WARN, summary + f" ({recent.get('bad_packets')} and "
                      f"{recent.get('sequence_errors')} in the last interval: an exporter sends "
                      "malformed or lost datagrams)", facts)

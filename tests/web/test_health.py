@@ -145,3 +145,14 @@ def test_unreadable_readings_are_shown_not_hidden(fixture_path):
     items = {i["name"]: i for i in health.assess(s, NOW, 60, "x")}
     assert "No such device" in items["mirror"]["summary"] and items["mirror"]["level"] == "bad"
     assert "cannot connect" in items["probe"]["summary"] and items["probe"]["level"] == "warn"
+
+
+def test_collector_health_warns_on_bad_packets_not_on_the_probes_sequence_numbers():
+    s = snap()
+    s["collector"]["health"] = {"bad_packets": 0, "sequence_errors": 40, "last_interval": {
+        "ident": "spanflow", "bad_packets": 0, "sequence_errors": 15}}
+    item = health.assess(s, NOW, 60, "x")[3]
+    assert item["level"] == "ok" and "40 sequence errors since start" in item["summary"]
+    s["collector"]["health"]["last_interval"]["bad_packets"] = 15
+    item = health.assess(s, NOW, 60, "x")[3]
+    assert item["level"] == "warn" and "malformed" in item["summary"]
