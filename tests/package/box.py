@@ -24,10 +24,12 @@ PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def depends(deb):
-    """Return the package names a .deb depends on (first of each alternative, no versions)."""
-    text = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True, text=True,
-                          check=True).stdout
-    names = [re.split(r"[\s(:]", alt.split("|")[0].strip())[0] for alt in text.split(",")]
+    """Return what apt installs with a .deb: Depends and Recommends (first alternative, no versions)."""
+    names = []
+    for field in ("Depends", "Recommends"):  # `apt install` takes Recommends too, as README.md's line does
+        text = subprocess.run(["dpkg-deb", "-f", deb, field], capture_output=True, text=True,
+                              check=True).stdout
+        names += [re.split(r"[\s(:]", alt.split("|")[0].strip())[0] for alt in text.split(",")]
     return sorted({n for n in names if n})
 
 
