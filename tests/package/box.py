@@ -53,6 +53,10 @@ def rootfs_tar(packages):
     os.rename(part, tar)
     with open(os.path.join(CACHE, f"rootfs-{SUITE}-{key}.packages"), "w") as f:
         f.write("\n".join(wanted) + "\n")
+    # a rootfs for another package list is stale now (300 MB each): keep only this one
+    for name in os.listdir(CACHE):
+        if name.startswith("rootfs-") and key not in name and not name.endswith(".part"):
+            os.unlink(os.path.join(CACHE, name))
     return tar
 
 
