@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..config.checks import seconds_of
-from ..errors import ConfigError, FilterError, SpanflowError
-from ..query import filters
+from ..config.validate import filter_problems
+from ..errors import ConfigError, SpanflowError
 from ..query.files import file_start
 from ..query.nfdump import NfdumpFailed
 from ..query.reading import FileReading, wanted
@@ -35,13 +35,7 @@ class Interval:
 
 def check_filters(cfg):
     """Raise ConfigError naming every service/channel filter nfdump refuses (else each file fails)."""
-    problems = []
-    for section in ("services", "channels"):
-        for name, text in getattr(cfg.ingest, section).items():
-            try:
-                filters.check(text)
-            except FilterError as exc:
-                problems.append(f"ingest.{section}.{name}: {exc}")
+    problems = filter_problems(cfg)  # the check of config.validate, for a store `run` never saw
     if problems:
         raise ConfigError(problems)
 
