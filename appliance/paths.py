@@ -8,6 +8,7 @@ from dataclasses import dataclass
 class Paths:
     data: str
     runtime: str
+    flowdir: str = ""  # a flow folder elsewhere than data/flows (an outside exporter's: sources.py)
 
     @classmethod
     def of(cls, cfg):
@@ -16,7 +17,7 @@ class Paths:
     # persistent state (/var/lib/spanflow)
     @property
     def flows(self):
-        return os.path.join(self.data, "flows")
+        return self.flowdir or os.path.join(self.data, "flows")
 
     @property
     def rrd(self):

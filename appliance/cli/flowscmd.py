@@ -28,6 +28,8 @@ def register(sub, common):
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--json", action="store_const", dest="format", const="json",
                    help="print JSON (the same as --format json)")
+    p.add_argument("--exporter", metavar="NAME",
+                   help="only the flows of one source: probe, or an allowed exporter's address")
     p.add_argument("--store", metavar="DIR",
                    help="search a store made by `spanflow import --into DIR` (no config needed)")
     p.set_defaults(func=search, needs_config=False)
@@ -46,13 +48,13 @@ def search(args, cfg):
     until = view.parse_time(args.until, now) if args.until else None
     text = " ".join(args.filter)
     if args.top:
-        items = flows.top(paths, text, args.top, since, until)
+        items = flows.top(paths, text, args.top, since, until, exporter=args.exporter)
         out = {"table": lambda: view.top_table(items, args.top), "json": lambda: json.dumps(
             items, indent=2), "csv": lambda: view.as_csv(items, list(items[0]) if items else
                                                            ["value"])}[args.format]()
         print(out)
         return 0
-    result = flows.search(paths, text, since, until, limit=args.limit)
+    result = flows.search(paths, text, since, until, limit=args.limit, exporter=args.exporter)
     if args.format == "json":
         print(view.as_json(result))
     elif args.format == "csv":

@@ -15,8 +15,16 @@ EXPORTERS_SUBDIR = "exporters"
 
 
 def probe_source(listen_host):
-    """Return the address the local probe's export arrives from (loopback of the listen family)."""
-    return "::1" if ipaddress.ip_address(listen_host).version == 6 else "127.0.0.1"
+    """Return the address the local probe's export arrives from.
+
+    softflowd sends to the listen address: a loopback or unspecified one is reached from the
+    family's loopback, any other local address from itself (the kernel's source for a local
+    destination), so listening on the routers' network keeps the probe's flows.
+    """
+    addr = ipaddress.ip_address(listen_host)
+    if addr.is_loopback or addr.is_unspecified:
+        return "::1" if addr.version == 6 else "127.0.0.1"
+    return str(addr)
 
 
 def exporter_dir(paths, address):

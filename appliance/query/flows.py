@@ -47,26 +47,43 @@ def file_args(flowdir, chosen):
     return ["-R", f"{os.path.join(flowdir, first)}:{last}"]
 
 
-def search(paths, filter, since=None, until=None, limit=1000, timeout=30):
-    """Return the flows of the closed files matching filter within [since, until], at most limit."""
-    chosen = flowfiles.closed_files(paths.flows, since)
+def search(paths, filter, since=None, until=None, limit=1000, timeout=30, exporter=None):
+    """Return the flows of the closed files matching filter within [since, until], at most limit.
+
+    Every source is searched (the probe's folder and each outside exporter's), or only the one
+    named by exporter; each row says its source in "exporter" ("probe" or the address).
+    """
+    from ..sources import select  # sources knows the collector's layout; imported when used
+    chosen = [(s, flowfiles.closed_files(s.flows, since))
+              for s in select(paths, exporter)]
+    chosen = [(s, files) for s, files in chosen if files]
     if not chosen:
         filters.check(filter, timeout=min(timeout, 10))  # a bad filter is an error even on no data
         return SearchResult()
     limit = max(1, int(limit))
-    args = [*file_args(paths.flows, chosen), *window_args(since, until),
-            "-c", str(limit + 1), *lines.ARGS]
-    rows = lines.rows(filters.run_filtered(args, filters.normalize(filter), timeout))
-    return SearchResult(rows=rows[:limit], truncated=len(rows) > limit, files=len(chosen))
+    rows, truncated = [], False
+    for source, files in chosen:
+        args = [*file_args(source.flows, files), *window_args(since, until),
+                "-c", str(limit + 1), *lines.ARGS]
+        found = lines.rows(filters.run_filtered(args, filters.normalize(filter), timeout))
+        truncated = truncated or len(found) > limit
+        rows += [dict(r, exporter=source.name) for r in found[:limit]]
+    if len(chosen) > 1:
+        rows.sort(key=lambda r: r["first"])  # one time line across the sources
+    return SearchResult(rows=rows[:limit], truncated=truncated or len(rows) > limit,
+                        files=sum(len(files) for _, files in chosen))
 
 
-def top(paths, filter, field_name, since=None, until=None, count=10, order="bytes", timeout=30):
-    """Return nfdump's top-N statistic (-s FIELD/ORDER) as a list of dicts from its CSV."""
-    chosen = flowfiles.closed_files(paths.flows, since)
+def top(paths, filter, field_name, since=None, until=None, count=10, order="bytes", timeout=30,
+        exporter=None):
+    """Return nfdump's top-N statistic (-s FIELD/ORDER) of one source (the probe's by default)."""
+    from ..sources import PROBE, select
+    flowdir = select(paths, exporter or PROBE)[0].flows
+    chosen = flowfiles.closed_files(flowdir, since)
     if not chosen:
         filters.check(filter, timeout=min(timeout, 10))
         return []
-    args = [*file_args(paths.flows, chosen), *window_args(since, until),
+    args = [*file_args(flowdir, chosen), *window_args(since, until),
             *stats.args([f"{field_name}/{order}"], count)]
     blocks = stats.parse(filters.run_filtered(args, filters.normalize(filter), timeout))
     return [stats.as_dict(r) for r in blocks[0]] if blocks else []

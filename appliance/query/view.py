@@ -9,7 +9,7 @@ from .. import durations
 from ..errors import UsageError
 
 COLUMNS = ["first", "last", "duration", "proto", "proto_name", "src", "sport", "dst", "dport",
-           "icmp_type", "icmp_code", "packets", "bytes"]
+           "icmp_type", "icmp_code", "packets", "bytes", "exporter"]
 TOP_FIELDS = ("ip", "srcip", "dstip", "port", "srcport", "dstport", "proto", "srcnet", "dstnet")
 
 
@@ -45,7 +45,9 @@ def aligned(lines):
 def table(rows):
     """Render rows as an aligned text table."""
     head = ["first (UTC)", "dur s", "proto", "source", "destination", "packets", "bytes"]
-    lines = [head]
+    # the exporter column only when a router's flows are among them: the probe's alone need none
+    routers = any(r.get("exporter", "probe") != "probe" for r in rows)
+    lines = [head + ["exporter"] if routers else head]
     for r in rows:
         proto = r["proto_name"]
         if "icmp_type" in r:
@@ -53,7 +55,7 @@ def table(rows):
         lines.append([r["first"], f"{r['duration']:.3f}", proto,
                       _endpoint(r["src"], r["sport"], r["proto"]),
                       _endpoint(r["dst"], r["dport"], r["proto"]),
-                      str(r["packets"]), str(r["bytes"])])
+                      str(r["packets"]), str(r["bytes"])] + ([r["exporter"]] if routers else []))
     return aligned(lines)
 
 

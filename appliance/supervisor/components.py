@@ -9,7 +9,8 @@ import time
 from ..collector import buffer, command as collector_command, health as collector_health
 from ..collector import retention, store
 from ..config.checks import bytes_of
-from ..detect import engine as detect_engine, storage
+from .. import sources
+from ..detect import engine as detect_engine, exporters, storage
 from ..fleet import export as fleet_export
 from ..mirror import counters, helper
 from ..probe import command as probe_command, control
@@ -125,6 +126,8 @@ def build(cfg, paths, clock=time.monotonic):
         ("collector", collector(cfg, paths, clock, detector)),
         ("probe", probe(cfg, paths, clock)),
         *workers,
+        *[part for source in sources.configured(cfg, paths)
+          for part in exporters.paired(cfg, paths, source)],
         *fleet_export.components(cfg, paths),
         *([("span", span.side_capture(cfg, paths, detector, clock))] if cfg.span.enabled else []),
     ]

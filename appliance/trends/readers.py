@@ -4,7 +4,8 @@ import os
 from datetime import datetime
 
 from ..errors import SpanflowError
-from . import db, groups as group_plan, markers as alert_markers, rrd
+from ..paths import Paths
+from . import db, exporters as per_source, groups as group_plan, markers as alert_markers, rrd
 from .state import ingest_state  # noqa: F401  (the web and the CLI read it from here)
 
 METRICS = {"bits": ("bytes", 8, "bits/s"), "packets": ("packets", 1, "packets/s"),
@@ -25,8 +26,11 @@ def _epoch(t):
 
 
 def groups(cfg):
-    """Return {group: [series names]}: total, protocol, service and one channel:NAME per channel."""
-    return group_plan.plan(cfg)
+    """Return {group: [series names]}: total, protocol, service, channel:NAME, exporter."""
+    plan = group_plan.plan(cfg)
+    if cfg.collector.allowed_exporters:  # a series per flow source (trends/exporters.py)
+        plan[per_source.GROUP] = per_source.names(cfg, Paths.of(cfg))
+    return plan
 
 
 def _check(cfg, paths, group, metric):
@@ -43,6 +47,9 @@ def _check(cfg, paths, group, metric):
 
 def series(cfg, paths, group, metric, start, end):
     """Return JSON-able rates {"start","end","step","names","rows":[[t, v1, ...]]} (None = unknown)."""
+    if group == per_source.GROUP and metric in METRICS:
+        return per_source.series(cfg, paths, metric, _epoch(start), _epoch(end),
+                                 *METRICS[metric][:2])
     names, path = _check(cfg, paths, group, metric)
     field, scale, _ = METRICS[metric]
     (t0, t1, step), ds, rows = rrd.fetch(path, _epoch(start), _epoch(end))
@@ -79,10 +86,17 @@ def prediction(cfg, paths, metric, start, end):
 def graph_png(cfg, paths, group, metric, start, end, width=800, height=250, tz="UTC",
               markers=()):
     """Return a stacked PNG of a group's series with markers (AlertStore.markers dicts)."""
-    names, path = _check(cfg, paths, group, metric)
-    field, scale, unit = METRICS[metric]
-    lines = [(f"{n}_{rrd.SUFFIX[field]}", n, COLOURS[i % len(COLOURS)], scale)
-             for i, n in enumerate(names)]
+    if group == per_source.GROUP and metric in METRICS:
+        field, scale, unit = METRICS[metric]
+        path, lines = None, per_source.lines(cfg, paths, field, scale, COLOURS)
+        if not lines:
+            raise SpanflowError("no trend data of any flow source yet: is `spanflow run` "
+                                "ingesting?")
+    else:
+        names, path = _check(cfg, paths, group, metric)
+        field, scale, unit = METRICS[metric]
+        lines = [(f"{n}_{rrd.SUFFIX[field]}", n, COLOURS[i % len(COLOURS)], scale)
+                 for i, n in enumerate(names)]
     title = f"{group} - {unit} (times in {tz})"
     # the rules only: the page lists the alerts once (legends under every graph made a
     # 4,400-pixel page, issue 14)

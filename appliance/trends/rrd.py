@@ -149,7 +149,10 @@ def fetch(path, start, end, points=800, cf="AVERAGE"):
 
 
 def graph(path, lines, start, end, title, vlabel, width, height, tz, rules=()):
-    """Render a stacked PNG; lines are (ds, legend, colour, scale), rules (epoch, colour, legend)."""
+    """Render a stacked PNG; lines are (ds, legend, colour, scale[, file]), rules (epoch, colour, legend).
+
+    A line's own file, when given, replaces path (the exporter group reads one file per source).
+    """
     _check_window(path, start, end)
     args = ["-", "--start", str(int(start)), "--end", str(int(end)), "--width", str(width),
             "--height", str(height), "--title", title, "--vertical-label", vlabel,
@@ -159,8 +162,8 @@ def graph(path, lines, start, end, title, vlabel, width, height, tz, rules=()):
     number = "%6.1lf %s" if vlabel.startswith("bits") else "%9.2lf"
     if not vlabel.startswith("bits"):
         args += ["--units-exponent", "0", "--left-axis-format", "%.2lf"]
-    for i, (ds, legend, colour, scale) in enumerate(lines):
-        args.append(f"DEF:d{i}={path}:{ds}:AVERAGE")
+    for i, (ds, legend, colour, scale, *own) in enumerate(lines):
+        args.append(f"DEF:d{i}={own[0] if own else path}:{ds}:AVERAGE")
         args.append(f"CDEF:v{i}=d{i},{scale},*")
         args.append(f"{'AREA' if i == 0 else 'STACK'}:v{i}#{colour}:{legend:<10}")
         args.append(f"GPRINT:v{i}:AVERAGE:avg {number}")

@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import FilterError, SpanflowError, WindowError
+from ..sources import UnknownSource
 from . import (alerts, api, auth, dashboard, graphs, hostnames, human, inputs, metrics, mirror,
                search, security, sources, top, views)
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 MAX_SEARCHES = 2  # nfdump runs at once (2 cores on the box); more are refused with 503
 STATUS = {inputs.BadInput: 400, FilterError: 400, WindowError: 400, sources.UnknownSeries: 404,
-          sources.Busy: 503, sources.Unavailable: 503}
+          UnknownSource: 404, sources.Busy: 503, sources.Unavailable: 503}
 
 
 def status_of(exc):

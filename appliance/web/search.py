@@ -4,13 +4,14 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from ..errors import FilterError, WindowError
 from ..query import filters, view
-from . import inputs, views
+from ..sources import UnknownSource
+from . import inputs, sources, views
 
 bp = Blueprint("search", __name__)
 
 PAGE = 100
 COLUMNS = ("first", "last", "duration", "proto_name", "src", "sport", "dst", "dport",
-           "packets", "bytes")
+           "packets", "bytes", "exporter")
 
 
 def params(c, args):
@@ -27,7 +28,8 @@ def run(c, text, since, until, limit):
     """Run the search within the app's bounds (rows, seconds, concurrent searches)."""
     gate = current_app.extensions["spanflow_searches"]
     limit = min(limit, c.cfg.web.max_rows)
-    return gate.search(c.paths, text, since, until, limit, c.cfg.web.query_timeout)
+    exporter = request.args.get("exporter", "")[:inputs.MAX_PARAM] or None
+    return gate.search(c.paths, text, since, until, limit, c.cfg.web.query_timeout, exporter)
 
 
 @bp.get("/search")
@@ -36,7 +38,8 @@ def show():
     args = request.args
     form = {"filter": args.get("filter", "")[:filters.MAX_LENGTH],
             "start": args.get("start", "")[:inputs.MAX_PARAM],
-            "end": args.get("end", "")[:inputs.MAX_PARAM]}
+            "end": args.get("end", "")[:inputs.MAX_PARAM],
+            "exporter": args.get("exporter", "")[:inputs.MAX_PARAM]}
     page_max = max(1, c.cfg.web.max_rows // PAGE)
     page, result, error, rows = 1, None, None, []
     if "filter" in args:
@@ -51,7 +54,7 @@ def show():
             if not form["start"]:
                 form["start"] = inputs.form_text(since, c.tz)
                 form["end"] = form["end"] or inputs.form_text(until, c.tz)
-        except (FilterError, WindowError, inputs.BadInput) as exc:
+        except (FilterError, WindowError, inputs.BadInput, UnknownSource) as exc:
             error = str(exc)
     status = 400 if error else 200
     return render_template("search.html", form=form, error=error, result=result, rows=rows,
@@ -59,7 +62,7 @@ def show():
                            has_next=bool(result and page * PAGE < len(result.rows)),
                            pages=max(1, -(-len(result.rows) // PAGE)) if result else 1,
                            max_rows=c.cfg.web.max_rows,
-                           tz=c.tz_name), status
+                           tz=c.tz_name, exporters=sources.exporters(c.paths)), status
 
 
 def download(c):

@@ -11,6 +11,7 @@ from flask import current_app, has_app_context
 
 from ..detect.store import AlertStore
 from ..errors import SpanflowError
+from .. import sources as flow_sources
 from ..query import flows
 from ..supervisor import snapshot
 from ..trends import groups as trend_groups, readers as trends_readers
@@ -182,14 +183,19 @@ class SearchGate:
         self._sem = threading.BoundedSemaphore(slots)
         self.slots = slots
 
-    def search(self, paths, text, since, until, limit, timeout):
+    def search(self, paths, text, since, until, limit, timeout, exporter=None):
         """Run flows.search within a free slot, or raise Busy."""
         if not self._sem.acquire(blocking=False):
             raise Busy(f"{self.slots} flow searches are already running: retry in a moment")
         try:
-            return flows.search(paths, text, since, until, limit, timeout)
+            return flows.search(paths, text, since, until, limit, timeout, exporter)
         finally:
             self._sem.release()
+
+
+def exporters(paths):
+    """Return the names of the flow sources with a folder here (probe first)."""
+    return [s.name for s in flow_sources.on_disk(paths)]
 
 
 def has_data(rows):
