@@ -6,10 +6,10 @@ import subprocess
 import threading
 import time
 
+from .. import sources
 from ..collector import buffer, command as collector_command, health as collector_health
 from ..collector import retention, store
 from ..config.checks import bytes_of
-from .. import sources
 from ..detect import engine as detect_engine, exporters, storage
 from ..fleet import export as fleet_export
 from ..mirror import counters, helper
