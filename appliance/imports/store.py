@@ -98,7 +98,7 @@ def entry(capture, sha256, done, when):
     return {"capture": os.path.abspath(capture), "sha256": sha256,
             "size": os.path.getsize(capture), "packets": done.packets, "slices": done.slices,
             "flows": done.stored, "first": _iso(done.first), "last": _iso(done.last),
-            "imported": _iso(when), "complete": done.error is None, "error": done.error}
+            "imported": _iso(int(when)), "complete": done.error is None, "error": done.error}
 
 
 def _iso(t):

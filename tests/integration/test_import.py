@@ -336,3 +336,20 @@ def test_import_puts_rmem_max_back_as_it_found_it(tmp_path):
     finally:
         with open(path, "w") as f:
             f.write(machine + "\n")
+
+
+@pytest.mark.parametrize("name, rule, key", [
+    ("telnet", "cleartext", "10.66.0.10>10.66.0.20:telnet"),
+    ("nmap_syn", "port_scan", "10.66.0.10>10.66.0.20"),
+    ("hydra_ssh", "ssh_guessing", "10.66.0.10>10.66.0.20"),
+    ("iodine", "dns_tunnel", "10.66.0.10"),
+])
+def test_real_tools_captures_raise_their_alert(name, rule, key, tmp_path, capsys, no_etc):
+    # what real tools put on the wire (tests/fixtures/attacks), imported on the shipped defaults
+    from support import attacks
+    pcap = attacks.unpack(name, str(tmp_path))
+    into = str(tmp_path / "store")
+    code, out, err = run_import(capsys, pcap, "--into", into)
+    assert code == 0, err
+    alerts = web_client(into).get("/api/alerts").get_json()
+    assert [(a["rule"], a["key"]) for a in alerts] == [(rule, key)] and "1 alert(s)" in out

@@ -96,6 +96,7 @@ def test_search_rows_equal_json_rows(imported):
     from_json = records.rows(nfdump.run(["-R", paths.flows, "-o", "json"], timeout=120))
     res = flows.search(paths, "any", limit=100_000)
     assert len(res.rows) == len(from_json) > 3000 and not res.truncated
+    assert {r.pop("exporter") for r in res.rows} == {"probe"}  # the search says each row's source
     assert sorted(res.rows, key=repr) == sorted(from_json, key=repr)
 
 
@@ -111,6 +112,7 @@ def test_long_ipv6_addresses_come_back_whole(tmp_path):
             f.write(struct.pack("<IIII", 1_700_000_000 + n, 0, len(frame), len(frame)) + frame)
     paths = import_pcap(tmp_path, str(pcap))
     rows = flows.search(paths, "any").rows
+    assert {r.pop("exporter") for r in rows} == {"probe"}
     assert {(r["src"], r["dst"], r["proto"], r["dport"]) for r in rows} == \
         {(str(src), str(dst), 17, 53), (str(src), str(dst), 58, 128 * 256)}
     assert rows == records.rows(nfdump.run(["-R", paths.flows, "-o", "json"], timeout=30))
