@@ -212,7 +212,10 @@ def test_a_filter_nfdump_refuses_stops_start_naming_the_key(tmp_path):
                  ingest=Ingest(channels={"guest": "net 10.20.0.0/16 and prot tcp"}))
     with pytest.raises(ConfigError) as err:
         IngestWorker(cfg, Paths.of(cfg)).start()
-    assert str(err.value).startswith("ingest.channels.guest: bad filter 'net 10.20.0.0/16 and prot")
+    # config.validate's wording: the file that set it (here the defaults in code), key, reason
+    assert str(err.value).startswith("defaults: ingest.channels.guest = 'net 10.20.0.0/16 and "
+                                     "prot tcp': nfdump refuses it: ")
+    assert "syntax error at 'prot'" in str(err.value)
     assert not os.path.exists(Paths.of(cfg).database)  # nothing created before the check
 
 
