@@ -13,6 +13,7 @@ import os
 import shutil
 from datetime import datetime, timezone
 
+from .. import statefile
 from ..config import loader
 from ..errors import ConfigError, SpanflowError
 from ..paths import Paths
@@ -59,11 +60,7 @@ def read(directory):
 
 def write(directory, record):
     """Write the record atomically (tmp + rename)."""
-    path = os.path.join(directory, RECORD)
-    with open(path + ".tmp", "w") as f:
-        json.dump(record, f, indent=1)
-        f.write("\n")
-    os.replace(path + ".tmp", path)
+    statefile.write(os.path.join(directory, RECORD), record)
 
 
 def new_record(cfg):
