@@ -8,7 +8,7 @@ import sys
 import appliance
 
 from ..detect.finding import Finding
-from ..supervisor import snapshot
+from .. import statefile
 from ..supervisor.child import Child, Periodic
 from . import inventory
 
@@ -36,13 +36,14 @@ def finding(event, new_device_alert=False):
     if kind == "arp_sweep":
         return Finding("arp_sweep", mac, "medium",
                        f"{mac} ({ip}) asked for {event['targets']} addresses by ARP within "
-                       f"{int(event['ts'] - event['first'])} s: a sweep of the local subnet (as "
-                       "`nmap -sn` does); no flow record shows it", f"host {ip}", hosts=(ip,))
-    if kind == "mac_changed":
+                       f"{int(event['ts'] - event['first'])} s, {event['unanswered']} of them "
+                       "unanswered: a sweep of the local subnet (as `nmap -sn` does); no flow "
+                       "record shows it", f"host {ip}", hosts=(ip,))
+    if kind == "mac_conflict":
         return Finding("arp_change", ip, "high",
-                       f"{ip} moved from MAC {event['previous']} to {mac}: two hosts claim the "
-                       "address (duplicate IP) or one spoofs it (ARP spoofing)", f"host {ip}",
-                       hosts=(ip,))
+                       f"{ip} is claimed in turn by MACs {event['previous']} and {mac}: two hosts "
+                       "hold the address (duplicate IP) or one spoofs it (ARP spoofing)",
+                       f"host {ip}", hosts=(ip,))
     if kind == "new_host" and new_device_alert:
         return Finding("new_device", ip, "low", f"new device {ip} (MAC {mac}) on the mirror",
                        f"host {ip}", hosts=(ip,))
@@ -50,34 +51,32 @@ def finding(event, new_device_alert=False):
 
 
 class EventReader:
-    """Hand the side capture's new span_events to the detector, each once."""
+    """Hand the side capture's new span_events to the detector, each once, across restarts too."""
+
+    NAME = "detector"
 
     def __init__(self, cfg, paths, detector):
         self.cfg, self.paths, self.detector = cfg, paths, detector
-        self.cursor, self.handed = None, 0
+        self.handed = 0
 
     def __call__(self):
         con = inventory.connect(self.paths.database)
         try:
-            if self.cursor is None:  # events of an earlier run were handed over then
-                self.cursor = con.execute("SELECT coalesce(max(id), 0) FROM span_events"
-                                          ).fetchone()[0]
-            rows = con.execute("SELECT id, body FROM span_events WHERE id > ? ORDER BY id",
-                               (self.cursor,)).fetchall()
+            for row_id, body in inventory.events_after(con, self.NAME):
+                event = json.loads(body)
+                f = finding(event, self.cfg.span.new_device_alert)
+                if f is not None:
+                    self.detector.raise_findings([f], event.get("first", event["ts"]),
+                                                 event["ts"])
+                    self.handed += 1
+                inventory.taken(con, self.NAME, row_id)
         finally:
             con.close()
-        for row_id, body in rows:
-            event = json.loads(body)
-            f = finding(event, self.cfg.span.new_device_alert)
-            if f is not None:
-                self.detector.raise_findings([f], event.get("first", event["ts"]), event["ts"])
-                self.handed += 1
-            self.cursor = row_id
         return {"events_handed": self.handed}
 
 
 def side_capture(cfg, paths, detector, clock):
     """Return the side capture as a supervised child with its report and events in status."""
     return Child("span", lambda: command(cfg, paths), clock=clock, periodic=[
-        Periodic("report", REPORT_EVERY, lambda: snapshot.read(paths.span_state)),
+        Periodic("report", REPORT_EVERY, lambda: statefile.read(paths.span_state)),
         Periodic("events", EVENTS_EVERY, EventReader(cfg, paths, detector))])

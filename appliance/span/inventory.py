@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS span_hosts (
     detail TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS span_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS span_cursor (name TEXT PRIMARY KEY, event INTEGER NOT NULL);
 """
 ORDER = ("dhcp", "netbios", "mdns", "ssdp")  # whose name wins: what the host calls itself first
 
@@ -47,6 +48,19 @@ def upsert(con, hosts, now):
                         (_merge(row[0], h.get("mac")), _merge(row[1], h.get("name")),
                          _merge(row[2], h.get("kind")), ",".join(sorted(sources)),
                          _merge(row[4], h.get("detail")), h.get("last", now), ip))
+
+
+def events_after(con, name):
+    """Return (id, body) of the span_events the reader `name` has not taken yet, oldest first."""
+    row = con.execute("SELECT event FROM span_cursor WHERE name = ?", (name,)).fetchone()
+    return con.execute("SELECT id, body FROM span_events WHERE id > ? ORDER BY id",
+                       (row[0] if row else 0,)).fetchall()
+
+
+def taken(con, name, event):
+    """Remember that the reader `name` has taken every event up to id `event` (survives restarts)."""
+    with con:
+        con.execute("INSERT OR REPLACE INTO span_cursor VALUES (?, ?)", (name, event))
 
 
 def hosts(con, limit=1000):

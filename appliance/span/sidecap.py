@@ -12,8 +12,9 @@ import logging
 import signal
 import sys
 import time
+from datetime import datetime, timezone
 
-from ..supervisor import snapshot
+from .. import statefile
 from . import inventory
 from .capture import Capture
 from .observer import Observer
@@ -50,7 +51,8 @@ def run(args):
             save(con, observer, now)
             _received, drops = capture.statistics()
             budget_drops += drops
-            snapshot.write(args.state, {"updated": now, "interface": args.interface,
+            updated = datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="seconds")
+            statefile.write(args.state, {"updated": updated, "interface": args.interface,
                                     "budget": args.budget, "over_budget": budget_drops,
                                     **observer.report(now)})
     finally:

@@ -1,5 +1,10 @@
 """The side capture's part of the status snapshot, read for people and for /metrics; pure."""
 
+from ..supervisor.snapshot import age
+
+# The side capture writes its report every 5 s; one this old means it is stuck, not slow.
+REPORT_STALE = 30
+
 
 def report_of(part):
     """Return the side capture's last report from its snapshot part ({} when there is none)."""
@@ -37,6 +42,10 @@ def item(part):
         return out("warn", f"the side capture is {part.get('state')}")
     if not r:
         return out("warn", "no side-capture report yet")
+    old = age(r)
+    if old is None or old > REPORT_STALE:
+        return out("warn", "the side capture's report is "
+                   + ("undated" if old is None else f"{int(old)} s old") + ": it is stuck")
     level = {"ok": "ok", "unknown": "ok", "warn": "warn"}.get(r["verdict"], "bad")
     return out(level, "; ".join(r["summary"]))
 

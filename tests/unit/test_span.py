@@ -8,12 +8,13 @@ ports), one side's frames only (a receive-only session).
 
 import os
 import struct
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from appliance.collector.capture import Capture
-from appliance.span import capture, component, decode, observer, view
+from appliance.span import arp as arp_census, capture, component, decode, observer, view
 from appliance.span.names import netbios
 from support import timeline
 
@@ -70,6 +71,7 @@ def test_nmap_ping_sweep_is_an_arp_sweep():
     sweeps = [e for e in o.take_events() if e["kind"] == "arp_sweep"]
     assert len(sweeps) == 1 and sweeps[0]["ip"] == "10.9.0.66"
     assert report["arp"]["sweeping"] == [sweeps[0]["mac"]]
+    assert sweeps[0]["unanswered"] >= 100
     f = component.finding(sweeps[0])
     assert (f.rule, f.key, f.hosts) == ("arp_sweep", sweeps[0]["mac"], ("10.9.0.66",))
 
@@ -97,17 +99,32 @@ def test_an_expected_subnet_left_out_is_reported():
     assert report["coverage"]["missing_subnets"] == ["10.8.0.0/24"]
 
 
-def test_an_address_answered_by_a_second_mac_is_an_arp_change():
+def test_two_macs_claiming_an_address_in_turn_is_an_arp_change_a_single_move_is_not():
     o, _ = observe(frames())
     o.take_events()
     arp = next(f for f, _ts in frames() if (p := decode.decode(f)).arp and p.arp.sender_ip == NAS)
     spoof = bytearray(arp)
     spoof[22:28] = bytes.fromhex("02deadbeef01")  # ARP sender hardware address
-    o.feed(bytes(spoof), frames()[-1][1] + 1)
-    changes = [e for e in o.take_events() if e["kind"] == "mac_changed"]
-    assert changes and changes[0]["ip"] == NAS and changes[0]["mac"] == "02:de:ad:be:ef:01"
-    assert component.finding(changes[0]).rule == "arp_change"
-    assert o.report(frames()[-1][1] + 1)["arp"]["mac_changes"] == 1
+    end = frames()[-1][1]
+    o.feed(bytes(spoof), end + 1)  # once: a device swap or a new DHCP lease
+    moved = o.take_events()
+    assert [e["kind"] for e in moved] == ["mac_moved"] and component.finding(moved[0]) is None
+    o.feed(arp, end + 2)  # and back: the two claim it in turn
+    o.feed(bytes(spoof), end + 3)
+    conflicts = [e for e in o.take_events() if e["kind"] == "mac_conflict"]
+    assert conflicts and conflicts[0]["ip"] == NAS
+    assert component.finding(conflicts[0]).rule == "arp_change"
+    assert o.report(end + 3)["arp"]["mac_changes"] == 3
+
+
+def test_a_gateway_asking_for_live_hosts_is_no_sweep():
+    # the same 254 requests as nmap's, but every target answers: a busy gateway, not a sweep
+    census = arp_census.Census()
+    for n in range(1, 255):
+        target = f"10.9.1.{n}"
+        census.feed(decode.Arp(2, f"02:00:00:00:01:{n:02x}", target, "10.9.1.254"), n)
+        census.feed(decode.Arp(1, "02:00:00:00:00:fe", "10.9.1.254", target), n + 0.5)
+    assert [e for e in census.take() if e["kind"] == "arp_sweep"] == []
 
 
 def test_new_devices_alert_only_when_asked():
@@ -174,3 +191,13 @@ def test_packets_of_connections_begun_before_the_window_make_nothing_one_way():
     assert data
     _o, report = observe(data)
     assert report["one_way"]["conversations"] == 0
+
+
+def test_a_stuck_side_capture_is_said_to_be_stuck():
+    _o, report = observe(frames())
+    now = datetime.now(timezone.utc)
+    fresh = {**report, "updated": now.isoformat()}
+    old = {**report, "updated": (now - timedelta(seconds=view.REPORT_STALE + 5)).isoformat()}
+    assert view.item({"state": "running", "report": fresh})["level"] == "ok"
+    stuck = view.item({"state": "running", "report": old})
+    assert stuck["level"] == "warn" and "stuck" in stuck["summary"]
