@@ -6,7 +6,7 @@ import time
 
 from ..errors import ConfigError
 from ..query.reading import FileReading
-from . import deliver, passes, rules, trend
+from . import deliver, passes, rules, scan, trend
 from .notify import Notifier
 from .store import AlertStore
 from .suppress import suppressed
@@ -132,6 +132,8 @@ class Detector:
         if self.store is not None:
             try:
                 out["active"] = self.store.counts()["active"]
+                # what the counting rules hold over their windows (kept across restarts)
+                out["window_keys"] = {rule: self.windows.keys(rule) for rule in scan.JUDGES}
             except Exception as exc:  # status never breaks the snapshot
                 out["active"] = None
                 out["last_error"] = str(exc)

@@ -45,6 +45,7 @@ def test_slow_scan_is_caught_by_the_window_not_by_one_file(tmp_path):
     alerts, status = attacks.detect("nmap_slow", tmp_path)
     (alert,) = alerts
     assert status["intervals"] >= 5  # the scan spread over five or more flow files
+    assert status["window_keys"]["port_scan"] == 1  # the window's state, shown in the status
     # a one-file window (what every rule had before) misses the same scan
     one, _ = attacks.detect("nmap_slow", tmp_path / "one", rules_extra="[port_scan]\nwindow = 60\n")
     assert one == []
