@@ -181,7 +181,36 @@ def test_long_stream_is_searchable_and_graphed_while_it_runs_and_exact_at_the_en
         assert cumulative(graph, minute) <= cumulative(sent, minute + ROTATE) + 1, (minute, graph, sent)
 
 
-# (c) An imported capture with known per-minute truth: per-minute graph values and alert times
-# match it. Added with `spanflow import` as the whole pipeline (the import work); it runs in this
-# same booted box through the `installed` fixture:
-#   def test_imported_capture_graphs_and_alerts_on_its_own_minutes(installed): ...
+# (c) An imported capture with known per-minute truth (tests/support/timeline.py): `spanflow import`
+# inside the installed box, on the box's own config, then `spanflow web --store` serves it.
+def test_imported_capture_graphs_and_alerts_on_its_own_minutes(installed):
+    from support import timeline
+    box, _span, work = installed
+    pcap = str(work / "timeline.pcap")
+    timeline.write(pcap)
+    got = box.run("spanflow", "import", box.copy_in(pcap), "--into", "/root/imported", "--json",
+                  timeout=300)
+    assert got.returncode == 0, got.stdout[-2000:] + got.stderr[-2000:]
+    assert json.loads(got.stdout)["alerts"] == 1
+    pid = box.sh("nohup spanflow web --store /root/imported --listen 127.0.0.1:8091 "
+                 ">/root/web-store.log 2>&1 & echo $!", check=True).stdout.strip()
+    try:
+        def page(path):
+            got = box.run("/usr/bin/python3", "-c", "import sys, urllib.request\n"
+                          "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=30)"
+                          ".read().decode())", f"http://127.0.0.1:8091{path}")
+            return json.loads(got.stdout) if got.returncode == 0 else None
+        series = boxes.wait_for(box, lambda _b: page("/api/series/total/packets?period=1h"), 60,
+                                "spanflow web --store to answer")["series"]
+        alerts = page("/api/alerts")
+    finally:
+        box.run("kill", pid)
+    step, truth = series["step"], timeline.per_minute()
+    graphed = {t - step: round(v * step) for t, v in series["rows"] if v is not None}
+    for minute in range(len(timeline.PER_MINUTE)):
+        m = timeline.T0 + 60 * minute
+        assert graphed.get(m) == truth.get(m, (0, 0))[0], (minute, graphed, truth)
+    (alert,) = [a for a in alerts if a["rule"] == "cleartext"]
+    minute = timeline.T0 + 60 * timeline.TELNET_MINUTE
+    began, ended = (minute + s for s in timeline.TELNET_SPAN)
+    assert minute <= alert["first_seen"] <= int(began) and ended <= alert["last_seen"] <= minute + 60
