@@ -9,12 +9,14 @@ from . import baseline
 # vSwitch's userspace datapath the sensor stored 7979 of hping3's 8000 at 4000 packets/s on the
 # loaded machine; the Linux bridge lost none); "sessions" = real sessions (TCP, or a UDP tunnel), both directions of
 # each one stored; "spread" = a real tool told to reach N ports, hosts or flows: that many stored;
-# "seen" = a real daemon's traffic, every talker of lab/baseline.py found in the store.
+# "arp-only" = a tool whose probes are ARP, not IP: at most N hosts of the subnet reached over IP
+# from its host (the baseline's few), so no IP sweep is stored; "seen" = a real daemon's traffic, every talker of lab/baseline.py found in the store.
 CHECKS = {
     "dns": "exact", "ssh": "sessions",
     **{kind: "seen" for kind in baseline.expectations()},
     "volume-spike": "flood", "dns-tunnel": "sessions", "telnet": "sessions",
     "port-scan": "spread", "slow-scan": "spread", "host-sweep": "spread", "ssh-guessing": "spread",
+    "arp-sweep": "arp-only",
 }
 FLOOD_LOSS = 0.01
 BASELINE = ("ssh", "dns", "mdns", "ssdp", "netbios", "office-dns", "dhcp", "routed", "ipv6")
@@ -123,6 +125,19 @@ def spread_row(kind, entries, stored):
                (reached, pkts, nbytes), ok, note)
 
 
+def arp_only_row(kind, entries, stored):
+    asked = [e for e in entries if e["kind"] == kind and e.get("spread")]
+    reached = set()
+    for e in asked:
+        reached |= {k[3] for k in stored if k[1] == e["src"] and _within(k[3], e["dst"])}
+    limit = min((e["count"] for e in asked), default=0)
+    failed = [e for e in asked if not e.get("ok", True)]
+    ok = bool(asked) and not failed and len(reached) <= limit
+    note = "nothing sent" if not asked else ("the tool failed" if failed else
+                                             f"{len(reached)} hosts reached over IP (ARP only)")
+    return Row(kind, "arp-only", (limit, "-", "-"), (len(reached), "-", "-"), ok, note)
+
+
 def seen_row(kind, stored):
     found = baseline.seen(kind, stored)
     missing = [what for what, packets, _b in found if not packets]
@@ -144,6 +159,8 @@ def compare(entries, stored, kinds):
             rows.append(seen_row(kind, stored))
         elif check == "spread":
             rows.append(spread_row(kind, entries, stored))
+        elif check == "arp-only":
+            rows.append(arp_only_row(kind, entries, stored))
         else:
             rows.append(packet_row(kind, check, entries, stored))
     return rows

@@ -15,7 +15,7 @@ CRAFTED = ("dns",)
 DAEMONS = ("mdns", "ssdp", "netbios", "office-dns", "dhcp", "routed", "ipv6")
 SCENARIO_KINDS = ("telnet", "dns-tunnel", "port-scan", "slow-scan", "host-sweep", "volume-spike",
                   "ssh-guessing")
-ALERT_ONLY = ("arp-sweep",)  # no IP packet, so no traffic row: only its alert shows it
+ALERT_ONLY = ("arp-sweep",)  # no IP packet: its row checks no IP sweep was stored; its alert shows it
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,11 @@ def test_ssh_sessions_stored_in_both_directions(first_run):
     # flows sent = 2 per session; stored counts only sessions found in both directions
     assert row["ok"] and expected >= 4 and stored >= expected, row
     assert int(row["bytes"][1]) > 100_000, "the file copies' bytes are missing"
+
+
+def test_arp_sweep_stored_no_ip_sweep(first_run):
+    row = first_run.rows["arp-sweep"]
+    assert row["check"] == "arp-only" and row["ok"], row
 
 
 @pytest.mark.parametrize("kind", SCENARIO_KINDS)

@@ -117,3 +117,13 @@ def test_two_sessions_on_one_reused_source_port_are_two_records():
             (6, "10.0.0.10", 22, "10.0.0.11", 50000): [16, 6000, 2]}
     assert report.compare([session(), session()], both, ["ssh"])[0].ok
     assert not report.compare([session(), session(), session()], both, ["ssh"])[0].ok
+
+
+def test_arp_sweep_must_store_no_ip_sweep():
+    ledger = [spread("arp-sweep", 0, "10.0.0.0/24", "hosts", 10)]
+    few = {(17, "10.0.0.12", 5353, "10.0.0.1", 53): [1, 80, 1]}
+    [row] = report.compare(ledger, few, ["arp-sweep"])
+    assert row.ok and row.stored[0] == 1
+    swept = {(1, "10.0.0.12", 0, f"10.0.0.{i}", 2048): [1, 28, 1] for i in range(1, 255)}
+    [row] = report.compare(ledger, swept, ["arp-sweep"])
+    assert not row.ok and row.note == "254 hosts reached over IP (ARP only)"
