@@ -141,7 +141,7 @@ def test_a_clean_mirror_is_healthy(sensor):
     http_sessions(a, b, 80)
     r = wait_until(lambda: verdict(run, "ok"), VERDICT_DEADLINE, what="a healthy verdict")
     # a frame the kernel drops past the side capture's budget can leave one conversation seen
-    # from one side on a loaded machine (seen once in 30 runs): the verdict is what must hold
+    # from one side on a loaded machine (seen once in about ten runs): the verdict must hold
     assert r["duplicates"]["share"] < 0.02 and r["one_way"]["share"] < 0.05, r
     assert r["coverage"]["subnets"].get("10.7.0.0/24")
 
