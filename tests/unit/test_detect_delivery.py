@@ -11,6 +11,17 @@ from appliance.detect.notify import Notifier
 from support.receivers import Receiver, cert, free_tcp_port, smtp  # noqa: F401  (fixtures)
 from support.wait import wait_until
 
+def deliver_one(courier, until, what, timeout=20):
+    """Start courier, queue ALERT, wait until until() holds, stop; return the courier's status."""
+    courier.start()
+    try:
+        courier.put(ALERT)
+        wait_until(until, timeout, what=what)
+    finally:
+        courier.stop()
+    return courier.status()
+
+
 ALERT = {"id": 7, "rule": "port_scan", "key": "10.66.0.10>10.66.0.20", "severity": "medium",
          "summary": "10.66.0.10 probed 943 ports of 10.66.0.20 in 5 min", "since": "x",
          "until": "y", "flows": 1, "packets": 2, "bytes": 3, "hosts": ["10.66.0.10"],
@@ -40,54 +51,37 @@ def test_mail_goes_out_over_starttls_with_a_login(smtp, cert, tmp_path):
 def test_mail_to_a_server_with_an_untrusted_certificate_fails_and_is_counted(smtp):
     sink, server = smtp
     courier = deliver.Courier(deliver.Mail(server, "sensor@example.org", ["ops@example.org"]))
-    courier.start()
-    try:
-        courier.put(ALERT)
-        wait_until(lambda: courier.status()["failed"], 20, what="the failure counted")
-    finally:
-        courier.stop()
-    assert sink.messages == []
-    assert "CERTIFICATE_VERIFY_FAILED" in courier.status()["last_error"]
+    st = deliver_one(courier, lambda: courier.status()["failed"], "the failure counted")
+    assert sink.messages == [] and "CERTIFICATE_VERIFY_FAILED" in st["last_error"]
 
 
 def test_webhook_posts_json_and_retries_a_server_error():
     rx = Receiver(codes=[500, 503])
     courier = deliver.Courier(deliver.Webhook(rx.url, timeout=5, retries=3, pause=0.05))
-    courier.start()
     try:
-        courier.put(ALERT)
-        wait_until(lambda: rx.got, 20, what="the webhook's POST")
+        st = deliver_one(courier, lambda: rx.got, "the webhook's POST")
     finally:
-        courier.stop()
         rx.close()
     assert rx.got == [("/hook", "application/json", ALERT)]
-    assert courier.status()["sent"] == 1 and courier.status()["failed"] == 0
+    assert st["sent"] == 1 and st["failed"] == 0
 
 
 def test_webhook_refused_by_the_receiver_is_not_retried():
     rx = Receiver(codes=[404, 404])
     courier = deliver.Courier(deliver.Webhook(rx.url, timeout=5, retries=3, pause=0.05))
-    courier.start()
     try:
-        courier.put(ALERT)
-        wait_until(lambda: courier.status()["failed"], 20, what="the failure counted")
+        st = deliver_one(courier, lambda: courier.status()["failed"], "the failure counted")
     finally:
-        courier.stop()
         rx.close()
     assert rx.codes == [404]  # one try: a 4xx is the receiver's answer, not an outage
-    assert "HTTP 404" in courier.status()["last_error"]
+    assert "HTTP 404" in st["last_error"]
 
 
 def test_webhook_to_nothing_fails_after_its_retries():
     url = f"http://127.0.0.1:{free_tcp_port()}/hook"  # nobody listens
     courier = deliver.Courier(deliver.Webhook(url, timeout=2, retries=2, pause=0.01))
-    courier.start()
-    try:
-        courier.put(ALERT)
-        wait_until(lambda: courier.status()["failed"], 30, what="the failure counted")
-    finally:
-        courier.stop()
-    assert courier.status()["sent"] == 0 and "after 3 tries" in courier.status()["last_error"]
+    st = deliver_one(courier, lambda: courier.status()["failed"], "the failure counted", 30)
+    assert st["sent"] == 0 and "after 3 tries" in st["last_error"]
 
 
 def test_a_stuck_receiver_never_blocks_the_sender_and_the_queue_is_bounded(tmp_path):
