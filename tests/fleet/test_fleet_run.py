@@ -106,8 +106,9 @@ def fleet(tmp_path):
 
 def local(run, text="any"):
     """Return the sensor's own search as sorted row tuples."""
-    return sorted(tuple(sorted(r.items())) for r in
-                  flows.search(run.paths, text, limit=10**6).rows)
+    # the fleet holds the probe's flows; the local search names each row's source (exporter)
+    return sorted(tuple(sorted((k, v) for k, v in r.items() if k != "exporter")) for r in
+                  flows.search(run.paths, text, limit=10**6, exporter="probe").rows)
 
 
 def in_cluster(central, text="any", sensor=None):
