@@ -15,7 +15,7 @@ from appliance.config import load
 from appliance.paths import Paths
 from appliance.web.app import create_app
 from support.netns import ROOT, MirrorLink, Netns, ip, unique
-from support.sensor import SpanflowRun
+from support.sensor import SpanflowRun, shipped_config
 from support.tools import needs
 from support.wait import wait_until
 
@@ -24,16 +24,6 @@ PCAP = os.path.join(ROOT, "tests", "fixtures", "span", "office.pcap")
 # The worst case seen for a verdict was one report interval (5 s) after the traffic, plus the
 # run loop's 5 s reading of it, on a loaded 2-core machine; 60 s leaves a wide margin.
 VERDICT_DEADLINE = 60
-
-
-def shipped_config(folder, iface):
-    """The shipped defaults with only the interface and the directories set."""
-    path = os.path.join(str(folder), "spanflow.toml")
-    with open(path, "w") as f:
-        f.write(f'[mirror]\ninterface = "{iface}"\n[storage]\ndir = "{folder}/data"\n'
-                f'runtime_dir = "{folder}/run"\n[detect]\n'
-                f'rules_dir = "{ROOT}/configs/rules.d"\n')
-    return path
 
 
 @pytest.fixture

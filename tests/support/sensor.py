@@ -43,6 +43,16 @@ def write_config(folder, iface, mirror="", probe="", extra=""):
     return path
 
 
+def shipped_config(folder, iface):
+    """Write the shipped defaults with only the interface and the directories set; return it."""
+    path = os.path.join(str(folder), "spanflow.toml")
+    with open(path, "w") as f:
+        f.write(f'[mirror]\ninterface = "{iface}"\n[storage]\ndir = "{folder}/data"\n'
+                f'runtime_dir = "{folder}/run"\n[detect]\n'
+                f'rules_dir = "{ROOT}/configs/rules.d"\n')
+    return path
+
+
 class SpanflowRun:
     """`spanflow run` started in ns with this tree's code; stop() signals our own process only."""
 
