@@ -20,6 +20,9 @@ from support.wait import wait_until
 CLIENT, SERVER = "10.77.0.1", "10.77.0.2"
 MIRROR_NIC = "eth1"  # what README.md's local.toml names
 
+# each test host's NIC, inside the namespace this module made for it (never the machine's own)
+HOST_NIC = "lan0"
+
 
 def _py(ns, code, *args):
     """Run Python inside ns with the checkout importable (the lab's pyroute2 helpers)."""
@@ -47,11 +50,11 @@ class Span:
             ip("link", "add", port, "type", "veth", "peer", "name", nic)
             ip("link", "set", port, "netns", self.switch.name)
             ip("link", "set", nic, "netns", host.name)
-            host.run("ip", "link", "set", nic, "name", "eth0")
-            host.run("ip", "addr", "add", f"{addr}/24", "dev", "eth0")
-            host.run("ip", "link", "set", "eth0", "up")
+            host.run("ip", "link", "set", nic, "name", HOST_NIC)
+            host.run("ip", "addr", "add", f"{addr}/24", "dev", HOST_NIC)
+            host.run("ip", "link", "set", HOST_NIC, "up")
             # wire-like packets: with TSO/GSO on, the mirror counts super-packets (pitfalls.md)
-            _py(host, "import lab.offload as o; o.disable_offloads('eth0')")
+            _py(host, f"import lab.offload as o; o.disable_offloads('{HOST_NIC}')")
             ports.append(port)
         self.switch.run("ip", "link", "add", "br0", "type", "bridge")
         for port in ports:
@@ -75,13 +78,13 @@ class Span:
 
 
 class Capture:
-    """tcpdump on a host's eth0 for one TCP port, written to a pcap: the wire's truth."""
+    """tcpdump on a host's NIC for one TCP port, written to a pcap: the wire's truth."""
 
     def __init__(self, ns, port, path):
         self.path = path
         # -Z root: tcpdump would drop to user tcpdump and could not write the test's file;
         # --immediate-mode: else a stop right after the traffic loses the last block (pitfalls.md)
-        self.proc = ns.popen("tcpdump", "-i", "eth0", "-n", "-U", "--immediate-mode", "-Z", "root",
+        self.proc = ns.popen("tcpdump", "-i", HOST_NIC, "-n", "-U", "--immediate-mode", "-Z", "root",
                              "-w", path, f"tcp port {port}", stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
         line = self.proc.stderr.readline()
