@@ -289,9 +289,11 @@ def test_web_store_serves_the_capture_without_config(imported):
 
 
 def test_progress_only_on_a_terminal(capture, tmp_path):
-    # a long capture: a packet every 20 s for 30 minutes, 30 slices: the import takes seconds
-    frames = [(timeline.T0 + 20 * k, timeline.udp("10.3.0.1", 3000 + k % 7, "10.3.0.2", 53, 60))
-              for k in range(90)]
+    # a long capture: a packet a minute for 150 minutes, 150 slices. Slicing costs 30-70 ms a slice
+    # here, so the import runs 4.5-10 s, past the line's 2 s delay; 30 slices drew nothing
+    # on a quick CI machine.
+    frames = [(timeline.T0 + 60 * k, timeline.udp("10.3.0.1", 3000 + k % 7, "10.3.0.2", 53, 60))
+              for k in range(150)]
     slow = str(tmp_path / "slow.pcap")
     timeline.write(slow, frames)
     argv = ["/usr/bin/python3", "-m", "appliance", "import", slow]
