@@ -1,6 +1,6 @@
 """Cleartext admin sessions: a client and server exchanging data on a login or management port."""
 
-from .finding import Finding, host_filter
+from .finding import Finding, Span, host_filter
 
 # port -> (protocol, service); VNC and X11 ranges are added from the rule's settings
 SERVICES = {
@@ -52,28 +52,26 @@ def judge(p, rows):
     # answers are matched on (server, client, client port): TFTP answers from a new server port
     back = {}
     for r in rows:
-        k = (r.src, r.dst, r.dport, r.proto)
-        f, pk, b = back.get(k, (0, 0, 0))
-        back[k] = (f + r.flows, pk + r.packets, b + r.bytes)
+        back.setdefault((r.src, r.dst, r.dport, r.proto), []).append(r)
     sessions = {}
     for r in rows:
         service = table.get((r.proto, r.dport))
         if not service:
             continue
-        answer = back.get((r.dst, r.src, r.sport, r.proto))
+        answers = back.get((r.dst, r.src, r.sport, r.proto), [])
         need = p["min_packets_tcp"] if r.proto == "tcp" else p["min_packets_udp"]
-        if not answer or r.packets < need or answer[1] < need:
+        if r.packets < need or sum(a.packets for a in answers) < need:
             continue
         key = (r.src, r.dst, r.dport, service, r.proto)
-        f, pk, b = sessions.get(key, (0, 0, 0))
-        sessions[key] = (f + r.flows + answer[0], pk + r.packets + answer[1],
-                         b + r.bytes + answer[2])
+        sessions.setdefault(key, []).extend([r, *answers])
     out = []
-    for (client, server, port, service, proto), (f, pk, b) in sorted(sessions.items()):
+    for (client, server, port, service, proto), evidence in sorted(sessions.items()):
+        first, last = Span().rows(evidence).whole()
         out.append(Finding("cleartext", f"{client}>{server}:{service}", p["severity"],
                            f"cleartext {service} session from client {client} to server "
                            f"{server} port {port}/{proto}",
                            f"{host_filter(client, server)} and proto {proto}"
                            + (f" and port {port}" if proto == "tcp" else ""),
-                           f, pk, b, (client, server)))
+                           sum(e.flows for e in evidence), sum(e.packets for e in evidence),
+                           sum(e.bytes for e in evidence), (client, server), first, last))
     return out

@@ -2,7 +2,7 @@
 
 import ipaddress
 
-from .finding import Finding, host_filter
+from .finding import Finding, Span, host_filter
 
 RULES = {
     "dns_tunnel": {
@@ -56,11 +56,11 @@ def _nets(values):
 def client_volume(tallies):
     """Return {client: [queries, query bytes, answer bytes incl. fragments]}.
 
-    tallies maps queries/answers to {ip: (flows, packets, bytes)}. Answers are sized per query
-    (fragments add packets but not answers); clients that sent no query are not judged.
+    tallies maps queries/answers to {ip: (flows, packets, bytes, first, last)}. Answers are sized
+    per query (fragments add packets but not answers); clients that sent no query are not judged.
     """
     per = {}
-    for ip, (_f, pk, b) in tallies["queries"].items():
+    for ip, (_f, pk, b, *_times) in tallies["queries"].items():
         per[ip] = [pk, b, tallies["answers"].get(ip, (0, 0, 0))[2]]
     return per
 
@@ -76,14 +76,16 @@ def judge(p, rows, tallies):
                                              or ab / q >= t["answer_bytes"])
             if total >= t["bytes_per_interval"] or big:
                 # the evidence counts what its filter shows: queries and answers with fragments
-                qf, qp, _ = tallies["queries"][client]
-                af, ap, _ = tallies["answers"].get(client, (0, 0, 0))
+                query = tallies["queries"][client]
+                answer = tallies["answers"].get(client, (0, 0, 0))
+                qf, qp, af, ap = query[0], query[1], answer[0], answer[1]
+                first, last = Span().add(*query[3:5]).add(*answer[3:5]).whole()
                 out.append(Finding(
                     "dns_tunnel", client, t["severity"],
                     f"client {client} sent {q} DNS queries ({qb} bytes) and got "
                     f"{ab} bytes of answers with their fragments in one interval",
                     f"{host_filter(client)} and (port 53 or ({FRAGMENT}))",
-                    qf + af, qp + ap, total, (client,)))
+                    qf + af, qp + ap, total, (client,), first, last))
     r_ = p["dns_resolver"]
     if r_["enabled"] and r_["allowed"]:
         out += _unlisted(rows, lambda r: r.dport == 53, _nets(r_["allowed"]), "dns_resolver",
@@ -117,10 +119,10 @@ def _unlisted(rows, match, allowed, rule, severity, what, probe_packets):
     for r in rows:
         if r.proto in ("udp", "tcp") and match(r) and not _allowed(r.dst, allowed) \
                 and is_request(r, probe_packets):
-            k = (r.src, r.dst, r.dport, r.proto)
-            f, pk, b = seen.get(k, (0, 0, 0))
-            seen[k] = (f + r.flows, pk + r.packets, b + r.bytes)
+            seen.setdefault((r.src, r.dst, r.dport, r.proto), []).append(r)
     return [Finding(rule, f"{c}>{s}:{port}", severity,
                     f"client {c} used {what} {s} port {port}/{proto} (not an allowed resolver)",
-                    f"{host_filter(c, s)} and proto {proto} and port {port}", f, pk, b, (c, s))
-            for (c, s, port, proto), (f, pk, b) in sorted(seen.items())]
+                    f"{host_filter(c, s)} and proto {proto} and port {port}",
+                    sum(r.flows for r in rs), sum(r.packets for r in rs), sum(r.bytes for r in rs),
+                    (c, s), *Span().rows(rs).whole())
+            for (c, s, port, proto), rs in sorted(seen.items())]

@@ -3,6 +3,7 @@
 import logging
 import os
 import time
+from datetime import datetime, timezone
 
 from ..errors import ConfigError
 from ..query.reading import FileReading
@@ -13,6 +14,10 @@ from .suppress import suppressed
 from .window import Windows
 
 log = logging.getLogger(__name__)
+
+
+def _utc(epoch):
+    return datetime.fromtimestamp(epoch, timezone.utc)
 
 
 def alert_log(cfg):
@@ -85,9 +90,11 @@ class Detector:
             reading = interval.reading or FileReading(interval.path, common=self.wants())
             found, state = passes.findings(self.settings, reading, state, end)
             t = self.settings["trend"]
-            if t["enabled"]:
-                found += trend.judge(t, trend.read(self.cfg, self.paths, t, interval.start,
-                                                   interval.end), start, end)
+            graphed = getattr(interval, "graphed", ())
+            if t["enabled"] and graphed:  # the steps this file's ingest wrote to the graphs
+                g0, g1 = graphed[0] - (end - start), graphed[-1]
+                found += trend.judge(t, trend.read(self.cfg, self.paths, t, _utc(g0), _utc(g1)),
+                                     g0, g1)
             self.store.save_baseline(state["baseline"])
         except Exception as exc:  # one bad file must not stop detection of the next
             self.counters["errors"] += 1
@@ -101,7 +108,11 @@ class Detector:
         return raised
 
     def raise_findings(self, found, start, end):
-        """Suppress, dedup, store and send findings of the window [start, end]; return new alerts."""
+        """Suppress, dedup, store and send findings of the window [start, end]; return new alerts.
+
+        An alert's times are its evidence flows' first and last seen where the rule judged flows
+        (the file closed up to a rotation later); [start, end] otherwise (trend, storage).
+        """
         self.start()
         raised = []
         for f in found:
@@ -109,7 +120,9 @@ class Detector:
             if suppressed(f, self.cfg.detect.suppress):
                 self.counters["suppressed"] += 1
                 continue
-            alert_id, new = self.store.record(f, start, end, self.cfg.detect.cooldown)
+            first = start if f.first is None else f.first
+            last = end if f.last is None else max(f.last, first)
+            alert_id, new = self.store.record(f, first, last, self.cfg.detect.cooldown)
             if not new:
                 self.counters["deduplicated"] += 1
                 continue

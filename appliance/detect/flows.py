@@ -4,6 +4,6 @@ from ..query.aggregated import Row  # noqa: F401  (the rows every rule judges)
 
 
 def tally(reading, specs, n, flt):
-    """Return {value: (flows, packets, bytes)} of the top n of each -s spec over flt, merged."""
-    return {row.value: (row.flows, row.packets, row.bytes)
+    """Return {value: (flows, packets, bytes, first, last)} of each -s spec's top n over flt."""
+    return {row.value: (row.flows, row.packets, row.bytes, row.first, row.last)
             for block in reading.stats(specs, n, flt) for row in block}

@@ -41,7 +41,8 @@ def evaluate(settings, rows, blocks, tallies, scan_rows, state, end, src_probes=
     out += scan.judge(settings, windows, observed, end)
     baseline = state.get("baseline", {})
     if settings["volume"]["enabled"]:
-        baseline, found = volume.judge(settings["volume"], baseline, volume.observations(blocks))
+        baseline, found = volume.judge(settings["volume"], baseline, volume.observations(blocks),
+                                       volume.times(blocks))
         out += volume.one_per_event(found, host_rows)
     return events.one_per_event(out), {**state, "baseline": baseline, "windows": windows}
 

@@ -8,6 +8,7 @@ caught like a fast one.
 import math
 
 from .finding import Finding, host_filter
+from .window import count
 
 RULES = {
     "port_scan": {"severity": "medium", "ports": 100,  # distinct ports of one target host
@@ -111,22 +112,16 @@ def observe_scans(p, rows, sources):
                 key, item = f"{src}>{dst}", f"{proto}/{port}"
             else:
                 key, item = src, f"{dst}|{proto if proto.startswith('icmp') else f'{port}/{proto}'}"
-            c = table.setdefault(key, {}).setdefault(item, [0, 0, 0])
-            c[0] += r.flows
-            c[1] += r.packets
-            c[2] += r.bytes
+            count(table.setdefault(key, {}), item, r)
     return ports, hosts
 
 
 def observe_ssh(p, rows):
-    """Return {"src>dst": {"client port": [flows, packets, bytes]}} of client flows to port 22."""
+    """Return {"src>dst": {"client port": [flows, packets, bytes, first, last]}} of flows to 22."""
     out = {}
     for r in rows:
         if r.proto == "tcp" and r.dport == 22:
-            c = out.setdefault(f"{r.src}>{r.dst}", {}).setdefault(str(r.sport), [0, 0, 0])
-            c[0] += r.flows
-            c[1] += r.packets
-            c[2] += r.bytes
+            count(out.setdefault(f"{r.src}>{r.dst}", {}), str(r.sport), r)
     return out
 
 
@@ -173,7 +168,8 @@ def judge_ports(p, seen):
         out.append((key, Finding("port_scan", key, s["severity"],
                            f"{src} probed {len(w.items)} ports of {dst} in "
                            f"{_window_text(s['window'])}",
-                           f"src ip {src} and dst ip {dst}", f, pk, b, (src, dst))))
+                           f"src ip {src} and dst ip {dst}", f, pk, b, (src, dst),
+                           *w.span.whole())))
     return out
 
 
@@ -206,7 +202,8 @@ def judge_hosts(p, seen):
         out.append((src, Finding("host_sweep", f"{src}>*", s["severity"],
                            f"{src} probed {len(hosts)} hosts in {_window_text(s['window'])} "
                            f"with {', '.join(top)}",
-                           f"src ip {src} and ({_service_filter(top)})", f, pk, b, (src,))))
+                           f"src ip {src} and ({_service_filter(top)})", f, pk, b, (src,),
+                           *w.span.whole())))
     return out
 
 
@@ -225,7 +222,7 @@ def judge_ssh(p, seen):
                            f"{src} made about {tries} SSH login attempts in {sessions} "
                            f"sessions to {dst} in {_window_text(s['window'])}",
                            f"{host_filter(src, dst)} and proto tcp and port 22", f, pk, b,
-                           (src, dst))))
+                           (src, dst), *w.span.whole())))
     return out
 
 

@@ -24,7 +24,8 @@ def judge(p, rows_by_metric, start, end):
         out.append(Finding(
             "trend", f"total:{metric}", p["severity"],
             f"total {metric}/s {observed or 0:.0f} is outside the Holt-Winters band "
-            f"(predicted {predicted or 0:.0f} +- {deviation or 0:.0f})", "any"))
+            f"(predicted {predicted or 0:.0f} +- {deviation or 0:.0f})", "any",
+            first=start, last=end))  # the graphed steps judged, not the file's minute
     return out
 
 

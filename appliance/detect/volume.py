@@ -3,7 +3,7 @@
 import math
 from dataclasses import replace
 
-from .finding import Finding
+from .finding import Finding, Span
 
 RULES = {"volume": {
     "severity": "medium",
@@ -34,6 +34,17 @@ def observations(blocks):
     return obs
 
 
+def times(blocks):
+    """Return {(kind, key): (first, last)} of each key's flows from StatRows in KINDS order."""
+    out = {}
+    for kind, rows in zip(KINDS, blocks):
+        for row in rows:
+            key = f"{row[1]}/{row[0]}" if kind.startswith("port") else row[1]
+            out[(kind, key)] = Span().add(getattr(row, "first", None),
+                                          getattr(row, "last", None)).whole()
+    return out
+
+
 def _filter(kind, key):
     if kind.startswith("port"):
         port, proto = key.split("/")
@@ -41,8 +52,11 @@ def _filter(kind, key):
     return f"src ip {key}" if kind == "host_flows" else f"host {key}"
 
 
-def judge(p, baseline, obs):
-    """Return (new baseline {(kind, key): (mean, var, n)}, findings) for one interval."""
+def judge(p, baseline, obs, when=None):
+    """Return (new baseline {(kind, key): (mean, var, n)}, findings) for one interval.
+
+    when: {(kind, key): (first, last)} of the key's flows, the findings' times (see times()).
+    """
     findings, new = [], {}
     for k in set(baseline) | set(obs):
         kind, key = k
@@ -57,7 +71,7 @@ def judge(p, baseline, obs):
                 f"{what} {key}: {value} in this interval, baseline {mean:.0f}",
                 _filter(kind, key), value if kind.endswith("flows") else 0, 0,
                 value if kind.endswith("bytes") else 0,
-                (key,) if kind.startswith("host") else ()))
+                (key,) if kind.startswith("host") else (), *(when or {}).get(k, (None, None))))
         diff = value - mean
         a = p["alpha"] if n else 1.0
         mean += a * diff

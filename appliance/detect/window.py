@@ -11,6 +11,8 @@ restart keeps the windows (nothing is lost but the intervals the sensor did not 
 import json
 from dataclasses import dataclass, field
 
+from .finding import Span
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_window (rule TEXT NOT NULL, key TEXT NOT NULL,
     end INTEGER NOT NULL, items TEXT NOT NULL, reported INTEGER NOT NULL DEFAULT 0,
@@ -19,23 +21,34 @@ CREATE INDEX IF NOT EXISTS alert_window_end ON alert_window (rule, end);
 """
 
 
+def count(items, item, row):
+    """Add a row to items[item] = [flows, packets, bytes, first, last] (times in epoch seconds)."""
+    c = items.setdefault(item, [0, 0, 0, None, None])
+    c[0] += row.flows
+    c[1] += row.packets
+    c[2] += row.bytes
+    c[3:5] = Span(c[3], c[4]).add(row.first, row.last).whole()
+
+
 @dataclass
 class Seen:
     """What a key showed over a window: {item: [flows, packets, bytes]}, and what is unreported."""
 
     items: dict = field(default_factory=dict)
     new: list = field(default_factory=lambda: [0, 0, 0])  # counts not yet in an alert
+    span: Span = field(default_factory=Span)  # when the unreported flows were
     now: bool = False  # the newest interval added items
     ends: list = field(default_factory=list)  # interval ends not yet in an alert
 
     def add(self, items, reported, end, newest):
         for item, counts in items.items():
             have = self.items.setdefault(item, [0, 0, 0])
-            for i, n in enumerate(counts):
+            for i, n in enumerate(counts[:3]):  # then first, last: absent in older rows
                 have[i] += n
             if not reported:
-                for i, n in enumerate(counts):
+                for i, n in enumerate(counts[:3]):
                     self.new[i] += n
+                self.span.add(*counts[3:5])
         if not reported:
             self.ends.append(end)
         self.now = self.now or (end == newest and bool(items))

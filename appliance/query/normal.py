@@ -45,6 +45,15 @@ def stamp(text):
     return text.strip().replace(" ", "T") + "Z"
 
 
+def epoch(iso):
+    """Return the epoch seconds of a stamp() text, or None when it is empty or unreadable."""
+    from datetime import datetime  # the search's hot path never needs it
+    try:
+        return datetime.fromisoformat(iso.rstrip("Z") + "+00:00").timestamp()
+    except (AttributeError, ValueError):
+        return None
+
+
 def ordered(first, last):
     """Return (first, last) so that a flow never ends before it starts (any comparable times)."""
     # Measured (docs/accuracy.md): IPFIX without -A milli gives first after last in 91% of

@@ -65,7 +65,8 @@ def detail(alert_id):
     if alert is None:
         abort(404, description=f"no alert {alert_id}")
     return render_template("alerts_detail.html", a=alert, search=_search_link(alert, c),
-                           first=_local(alert["first_seen"], c), last=_local(alert["last_seen"], c))
+                           first=_local(alert["first_seen"], c), last=_local(alert["last_seen"], c),
+                           raised=_local(alert["raised_at"], c))
 
 
 @bp.post("/alerts/<int:alert_id>/ack")

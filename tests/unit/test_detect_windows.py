@@ -171,3 +171,26 @@ def test_a_slow_guessers_session_in_pieces_is_one_session():
     # hydra -c 20: idle gaps over 15 s cut one 5-try session into records, even across files
     pieces = {"40000": [3, 16, 2360]}
     assert scan.attempts(settings(), {**pieces, "40001": [1, 12, 1800]}) == 6
+
+
+def _at(epoch):
+    """nfdump's first/last text of an epoch second (aggregated Rows carry ISO, Z)."""
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_a_windowed_alert_has_the_times_of_the_flows_it_counted():
+    from dataclasses import replace
+    s, state, found = settings(), {"seconds": 60}, []
+    for n in range(5):  # the guessing run starts 10 s before the first file's end and goes on
+        t = T0 - 10 + 60 * n
+        rows = [replace(ssh("10.9.0.5", 40000 + 2 * n, 12, 1800), first=_at(t), last=_at(t + 3)),
+                replace(ssh("10.9.0.5", 40001 + 2 * n, 16, 2360), first=_at(t + 4),
+                        last=_at(t + 9))]
+        got, state = run(s, rows, state, T0 + 60 * n)
+        found += got
+    first, later = found
+    # the first alert counted every session of its window: from the first one's first packet
+    assert (first.first, first.last) == (T0 - 10, T0 + 179)
+    # the next counts only the new file's sessions, and says when they were
+    assert (later.first, later.last) == (T0 + 230, T0 + 239)
