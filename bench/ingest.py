@@ -166,6 +166,7 @@ def main():
     if args.code:
         sys.path.insert(0, os.path.abspath(args.code))
     work = args.keep or tempfile.mkdtemp(prefix="spanflow-bench-")
+    os.makedirs(work, exist_ok=True)
     flowfile, nflows = big_flow_file(work, args.flows, timeout=600)
     env = {"TZ": "UTC", "PATH": "/usr/bin:/bin"}
 

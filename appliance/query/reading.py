@@ -8,7 +8,7 @@ aggregation) is kept by its arguments, so a second asker gets the first answer.
 import threading
 from concurrent.futures import Future
 
-from . import aggregated, nfdump, stats
+from . import aggregated, nfdump, profile, stats
 
 TIMEOUT = 120  # seconds per nfdump run; a minute's file on a busy box reads in under a second
 
@@ -59,6 +59,11 @@ class FileReading:
         specs = tuple(specs)
         return self._once(("stats", specs, n, flt),
                           lambda: stats.read(["-r", self.path], specs, n, flt, self.timeout))
+
+    def profile(self, flt=None):
+        """Return every flow's times and counts (profile.Timed) matching flt."""
+        return self._once(("profile", flt),
+                          lambda: profile.read(["-r", self.path], flt, self.timeout))
 
     def aggregated(self, fields, flt=None, order=None, n=0):
         """Return the aggregated Rows of the flows matching flt (optionally the n largest)."""

@@ -43,6 +43,30 @@ def protocols(rows):
     return result
 
 
+def placed(rows, place):
+    """Return {step end: Breakdown} of profile rows, their flows counted where place() puts them."""
+    out = {}
+    for r in rows:
+        name = series(r.proto)
+        for end, f, p, b in place(r.first, r.last, r.flows, r.packets, r.bytes):
+            bd = out.get(end)
+            if bd is None:
+                bd = out[end] = Breakdown()
+            bd.protocols[name].add(f, p, b)
+            bd.total.add(f, p, b)
+    return out
+
+
+def merged(breakdowns):
+    """Return one Breakdown adding up several."""
+    out = Breakdown()
+    for bd in breakdowns:
+        for name, c in bd.protocols.items():
+            out.protocols[name].add(c.flows, c.packets, c.bytes)
+        out.total.add(bd.total.flows, bd.total.packets, bd.total.bytes)
+    return out
+
+
 def top_hosts(rows, n):
     """Turn `-s ip` StatRows into host entries, largest first, at most n."""
     return [{"host": r.value, "flows": r.flows, "packets": r.packets, "bytes": r.bytes}

@@ -1,4 +1,4 @@
-"""SQLite tables of ingest (`ingest_*`: done files, counters) and top lists (`top_*`), retention."""
+"""SQLite tables of ingest (`ingest_*`: done files, counters, open steps) and top lists, retention."""
 
 import os
 import sqlite3
@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS top_entries (
     start INTEGER NOT NULL, kind TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL,
     flows INTEGER NOT NULL, packets INTEGER NOT NULL, bytes INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS top_entries_kind_start ON top_entries (kind, start);
+CREATE TABLE IF NOT EXISTS ingest_bins (grp TEXT NOT NULL, step INTEGER NOT NULL,
+    ds TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (grp, step, ds));
 """
 KEYS = {"hosts": ("host", None), "ports": ("proto", "port"), "conversations": ("src", "dst")}
 
@@ -37,10 +39,19 @@ def cursor(con):
     return row[0] or ""
 
 
-def record_file(con, name, start, end, now, status, counts=None, error=None, top=None):
-    """Record one handled file and its top entries in one transaction."""
+def record_file(con, name, start, end, now, status, counts=None, error=None, top=None,
+                bins=()):
+    """Record one handled file, its top entries and its graph numbers in one transaction.
+
+    bins: (group, step end, {ds: count}) added to the steps not yet written to the RRD files,
+    so a crash between here and the RRD write loses nothing (see open_bins, drop_bins).
+    """
     c = counts
     with con:
+        con.executemany(
+            "INSERT INTO ingest_bins VALUES (?,?,?,?) ON CONFLICT(grp, step, ds) DO UPDATE "
+            "SET value = value + excluded.value",
+            [(grp, int(step), ds, int(v)) for grp, step, values in bins for ds, v in values.items()])
         con.execute("INSERT OR REPLACE INTO ingest_files VALUES (?,?,?,?,?,?,?,?,?)",
                     (name, int(start), int(end), now, status, c and c.flows, c and c.packets,
                      c and c.bytes, error))
@@ -49,6 +60,28 @@ def record_file(con, name, start, end, now, status, counts=None, error=None, top
             con.executemany("INSERT INTO top_entries VALUES (?,?,?,?,?,?,?)",
                             [(int(start), kind, str(r[k1]), str(r[k2]) if k2 else "",
                               r["flows"], r["packets"], r["bytes"]) for r in rows])
+
+
+def open_bins(con, until=None):
+    """Return {group: {step end: {ds: count}}} of the steps not yet written (up to `until`)."""
+    out = {}
+    sql, args = "SELECT grp, step, ds, value FROM ingest_bins", ()
+    if until is not None:
+        sql, args = sql + " WHERE step <= ?", (int(until),)
+    for grp, step, ds, value in con.execute(sql + " ORDER BY step", args):
+        out.setdefault(grp, {}).setdefault(step, {})[ds] = value
+    return out
+
+
+def newest_open(con):
+    """Return the latest step still open (None when every step is written)."""
+    return con.execute("SELECT max(step) FROM ingest_bins").fetchone()[0]
+
+
+def drop_bins(con, until):
+    """Forget the steps up to `until`: they are in the RRD files."""
+    with con:
+        con.execute("DELETE FROM ingest_bins WHERE step <= ?", (int(until),))
 
 
 def bump(con, name, by=1, text=None):

@@ -30,8 +30,9 @@ def values(numbers, names, group):
         parts = numbers.protocols.protocols
     elif group == "service":
         parts = {n: b.total for n, b in numbers.services.items()}
-    else:
-        parts = numbers.channels[group.split(":", 1)[1]].protocols
+    else:  # a step no flow of the channel reached has no entry: zeros
+        channel = numbers.channels.get(group.split(":", 1)[1])
+        parts = channel.protocols if channel else {}
     out = {}
     for name in names:
         c = parts.get(name)

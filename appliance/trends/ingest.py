@@ -1,4 +1,8 @@
-"""IngestWorker: each closed nfcapd file once, in time order, into RRD series and top lists."""
+"""IngestWorker: each closed nfcapd file once, in time order, into RRD series and top lists.
+
+The graphs count each flow in the steps its packets were in (bins.py): a file's numbers go to
+SQLite with the file, and a step is written to the RRD files once the next file is in.
+"""
 
 import logging
 import os
@@ -13,7 +17,7 @@ from ..errors import ConfigError, SpanflowError
 from ..query.files import file_start
 from ..query.nfdump import NfdumpFailed
 from ..query.reading import FileReading, wanted
-from . import db, groups, queries, rrd
+from . import bins, db, groups, queries, rrd
 from .state import ingest_state, pending  # noqa: F401  (pending: read here by tests and tools)
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ class Interval:
     end: datetime
     # the file's nfdump answers, shared with the listeners (one read per file); None: read anew
     reading: FileReading = field(default=None, compare=False, repr=False)
+    graphed: tuple = ()  # the step ends (epoch) this file's ingest wrote to the RRD files
 
 
 def check_filters(cfg):
@@ -87,32 +92,68 @@ class IngestWorker:
     def _one(self, name, now):
         path = os.path.join(self.paths.flows, name)
         start = file_start(name)
-        end = start + timedelta(seconds=self.cfg.collector.rotate)
+        step = self.cfg.collector.rotate
+        end = start + timedelta(seconds=step)
+        when = int(end.timestamp())
         reading = FileReading(path, common=self.wants())
+        place = bins.Placer(when, step, self._first_open(), self._reach())
         try:
             reading.verify()
             numbers = queries.analyse(reading, self.cfg.ingest.services, self.cfg.ingest.channels,
-                                      self.cfg.ingest.top_n)
+                                      self.cfg.ingest.top_n, place)
         except NfdumpFailed as exc:
             self._quarantine(name, start, end, now, exc.reason)
+            self._write(when - bins.HOLD * step)  # a later file, if unreadable: time went on
             return
-        when, step = int(end.timestamp()), self.cfg.collector.rotate
+        # the file's own step is known even when it held no flow: zeros, not unknown
+        steps = numbers.steps or {when: queries.FileNumbers(numbers.protocols)}
+        graph = [(group, at, groups.values(part, names, group))
+                 for at, part in steps.items() for group, names in self.plan.items()]
+        db.record_file(self.con, name, start.timestamp(), when, now, "done",
+                       numbers.protocols.total, top=numbers.top, bins=graph)
+        db.bump(self.con, "files_done")
+        for counter, n in (("graph_late", place.late), ("graph_file_time", place.moved)):
+            if n:
+                db.bump(self.con, counter, n)
+        graphed = self._write(when - bins.HOLD * step)
+        self._tell(Interval(path, start, end, reading, graphed))
+
+    def _reach(self):
+        """Seconds before its file's start a record's first packet can lie (see bins.py)."""
+        t = self.cfg.probe.timeouts
+        return t.maxlife + t.expint + self.cfg.collector.rotate  # a rotation's slack: nfcapd
+
+    def _first_open(self):
+        """Return the earliest step not yet written to the graphs."""
+        return rrd.last(groups.rrd_path(self.paths, groups.TOTAL)) + self.cfg.collector.rotate
+
+    def _write(self, until):
+        """Write the open steps up to `until` to the RRD files; return the step ends written."""
+        step, written = self.cfg.collector.rotate, set()
+        due = db.open_bins(self.con, until)
         for group, names in self.plan.items():
             target = groups.rrd_path(self.paths, group)
-            # an update at or before the file's last one means this interval is already in it
-            # (a crash between RRD and SQLite): skipping keeps restarts from counting twice
             last = rrd.last(target)
-            if last >= when:
-                db.bump(self.con, "rrd_skipped")
-                continue
-            values = groups.values(numbers, names, group)
-            if last < when - step:  # after a gap: zeros at the interval's start make it count fully
-                rrd.update(target, when - step, dict.fromkeys(values, 0))
-            rrd.update(target, when, values)
-        db.record_file(self.con, name, start.timestamp(), when, now, "done",
-                       numbers.protocols.total, top=numbers.top)
-        db.bump(self.con, "files_done")
-        self._tell(Interval(path, start, end, reading))
+            for at, values in sorted(due.get(group, {}).items()):
+                # a step at or before the file's last update is in it already (a crash between
+                # the RRD write and forgetting the step): skipping never counts it twice
+                if at <= last:
+                    db.bump(self.con, "rrd_skipped")
+                    continue
+                values = {ds: values.get(ds, 0) for ds in rrd.ds_names(names)}
+                if last < at - step:  # after a gap: zeros at the step's start make it count fully
+                    rrd.update(target, at - step, dict.fromkeys(values, 0))
+                rrd.update(target, at, values)
+                last = at
+                written.add(at)
+        db.drop_bins(self.con, until)
+        return tuple(sorted(written))
+
+    def flush(self):
+        """Write every open step (the end of an import: no later file can add to them)."""
+        newest = db.newest_open(self.con) if self.con is not None else None
+        if newest is not None:
+            self._write(newest)
 
     def wants(self):
         """Return the unfiltered statistics of ingest and every listener: one nfdump run per file."""

@@ -68,6 +68,7 @@ def ingest_all(cfg, paths, timeout=120):
             worker.poll(time.monotonic())
             status = worker.status()
             if status["pending"] == 0:
+                worker.flush()  # no file is to come: the newest steps are final
                 return status
             assert time.monotonic() < deadline, f"ingest did not catch up: {status}"
     finally:

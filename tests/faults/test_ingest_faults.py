@@ -6,12 +6,11 @@ names 30 minutes old (an outage's backlog); series and top lists are compared wi
 
 import os
 import signal
-import sqlite3
 import subprocess
 
 import pytest
 
-from appliance.trends import readers
+from appliance.trends import db, readers
 from faults import capture, store
 from support.netns import ROOT
 from support.wait import wait_until
@@ -63,17 +62,22 @@ def test_ingest_killed_mid_catch_up_counts_nothing_twice(tmp_path, source):
     store.intact(paths)
 
 
-def test_crash_between_rrd_and_sqlite_is_not_counted_twice(tmp_path, source):
+def test_crash_between_rrd_and_sqlite_is_not_counted_twice(tmp_path, source, monkeypatch):
     _, cfg, paths = store.make(tmp_path)
     names = capture.backlog(source, paths.flows, 3)
-    store.ingest_all(cfg, paths)
-    # what a kill after the RRD updates but before the SQLite commit leaves behind
-    con = sqlite3.connect(paths.database)
-    with con:
-        row = con.execute("SELECT name, start FROM ingest_files ORDER BY name DESC").fetchone()
-        con.execute("DELETE FROM ingest_files WHERE name = ?", (row[0],))
-        con.execute("DELETE FROM top_entries WHERE start = ?", (row[1],))
-    con.close()
+    # a file's numbers reach SQLite with the file, then its finished steps the RRD files, then
+    # SQLite forgets those steps: a kill between the last two leaves written steps in SQLite
+    real, calls = db.drop_bins, []
+
+    def killed(con, until):
+        calls.append(until)
+        if len(calls) == 2:  # the second file's ingest has just written the first file's step
+            raise KeyboardInterrupt("killed after the RRD write")
+        real(con, until)
+    monkeypatch.setattr(db, "drop_bins", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.ingest_all(cfg, paths)
+    monkeypatch.setattr(db, "drop_bins", real)
     status = store.ingest_all(cfg, paths)
     assert status["rrd_skipped"] >= 1
     want = expect(paths, names)

@@ -5,6 +5,7 @@ telnet session in a known minute: the graphs and the alert must show exactly tho
 """
 
 import json
+import math
 import os
 import pty
 import re
@@ -174,7 +175,7 @@ def test_pcapng_with_nanoseconds_gives_the_same_minutes(tmp_path, capsys, no_etc
         for m in range(len(timeline.PER_MINUTE))}
 
 
-def test_telnet_alert_lies_in_its_minute(imported):
+def test_telnet_alert_has_the_sessions_times_and_its_flows(imported):
     into, out = imported
     alerts = web_client(into).get("/api/alerts").get_json()
     (alert,) = [a for a in alerts if a["rule"] == "cleartext"]
@@ -182,10 +183,14 @@ def test_telnet_alert_lies_in_its_minute(imported):
     assert alert["key"] == f"{client}>{server}:telnet"
     minute = timeline.T0 + 60 * timeline.TELNET_MINUTE
     began, ended = (minute + s for s in timeline.TELNET_SPAN)
-    # the alert's window lies within the session's minute and holds the whole session
-    assert minute <= alert["first_seen"] <= int(began)
-    assert ended <= alert["last_seen"] <= minute + 60
+    # the alert's times are the session's first and last packets, to the second
+    assert (alert["first_seen"], alert["last_seen"]) == (math.floor(began), math.ceil(ended))
     assert "1 alert(s)" in out
+    # its evidence link searches exactly the session's flows
+    page = web_client(into).get(f"/alerts/{alert['id']}").get_data(as_text=True)
+    link = re.search(r'id="alert-flows" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    found = web_client(into).get(link.replace("/search?", "/search.json?")).get_json()
+    assert sum(r["packets"] for r in found["flows"]) == alert["packets"] == 12
 
 
 def test_top_list_and_search_read_the_store(imported, capsys):

@@ -103,7 +103,10 @@ def build(pcap, flowdir, runtime, expect=None, rotate=60, max_flows=None, timeou
 
 
 def ingest(cfg, paths):
-    """Run the real ingest worker once over every closed file (what `spanflow run` does)."""
+    """Run the real ingest worker once over every closed file (what `spanflow run` does).
+
+    The store is complete: the newest steps are written too, as at the end of an import.
+    """
     import time
 
     from appliance.trends.ingest import IngestWorker
@@ -111,6 +114,7 @@ def ingest(cfg, paths):
     worker.start()
     try:
         worker.poll(time.time())
+        worker.flush()
         return worker.status()
     finally:
         worker.stop()
