@@ -46,11 +46,9 @@ def rule_problems(cfg):
 
 def suppress_problems(cfg, names):
     """Return a problem when detect.suppress names a rule that does not exist (a silent typo)."""
-    unknown = sorted({e["rule"] for e in cfg.detect.suppress if "rule" in e} - names)
-    if not unknown:
-        return []
-    return [f"{where(cfg, 'detect', 'suppress')}: detect.suppress names unknown rule(s) "
-            f"{', '.join(unknown)} (known: {', '.join(sorted(names))})"]
+    from ..detect.suppress import unknown_rules  # the detector's own check, at start too
+    problem = unknown_rules(cfg.detect.suppress, names)
+    return [f"{where(cfg, 'detect', 'suppress')}: {problem}"] if problem else []
 
 
 def zone_problems(cfg):

@@ -10,7 +10,7 @@ from ..query.reading import FileReading
 from . import deliver, passes, rules, scan, trend
 from .notify import Notifier
 from .store import AlertStore
-from .suppress import suppressed
+from .suppress import suppressed, unknown_rules
 from .window import Windows
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,10 @@ class Detector:
                 self.settings = rules.defaults()
                 self.last_error = f"rules folder {folder} is missing: built-in defaults in use"
                 log.warning("rules folder %s is missing: built-in defaults in use", folder)
-            known = rules.names(self.settings)
-            unknown = sorted({e["rule"] for e in self.cfg.detect.suppress if "rule" in e} - known)
-            if unknown:  # a typo would silently suppress nothing
-                raise ConfigError([f"detect.suppress names unknown rule(s) {', '.join(unknown)} "
-                                   f"(known: {', '.join(sorted(known))})"])
+            # the check config.validate makes, for a store `run` never validated (import)
+            problem = unknown_rules(self.cfg.detect.suppress, rules.names(self.settings))
+            if problem:  # a typo would silently suppress nothing
+                raise ConfigError([problem])
             self.store = AlertStore(self.paths.database, clock=self.clock)
             self.windows = Windows(self.store.con)  # survives a restart: see window.py
             self.notifier = Notifier(alert_log(self.cfg), self.cfg.detect.syslog,

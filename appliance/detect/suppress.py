@@ -10,6 +10,15 @@ def _ip(text):
         return None
 
 
+def unknown_rules(entries, names):
+    """Return what is wrong when entries name a rule not in names ("" when none): a silent typo."""
+    unknown = sorted({e["rule"] for e in entries if "rule" in e} - set(names))
+    if not unknown:
+        return ""
+    return (f"detect.suppress names unknown rule(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(names))})")
+
+
 def suppressed(finding, entries):
     """Return True if every key of some entry matches the finding (rule, one host, one net)."""
     ips = [ip for ip in map(_ip, finding.hosts) if ip is not None]
