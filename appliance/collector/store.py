@@ -33,14 +33,17 @@ def parse_info(text):
 
 
 def count_run(flowdir, first, last, timeout=30):
-    """Return the flows stored in the closed files first..last of flowdir (one nfdump -I)."""
+    """Return the flows stored in the closed files first..last of flowdir (one nfdump -I).
+
+    None when nfdump failed: the run stays uncounted and is tried again, never kept as 0.
+    """
     where = ["-r", os.path.join(flowdir, first)] if first == last else \
         ["-R", f"{os.path.join(flowdir, first)}:{last}"]
     try:
         return parse_info(nfdump.run(["-I", *where], timeout)).get("flows", 0)
     except ToolError as exc:
         log.warning("cannot count the flows of %s..%s: %s", first, last, exc)
-        return 0
+        return None
 
 
 class FlowCount:
@@ -81,11 +84,15 @@ class FlowCount:
         runs = [r for r in self.runs if _intact(cat, r)]
         deadline = time.monotonic() + budget
         gaps = _gaps(cat, runs)
+        failed = False
         for i, j in reversed(gaps):  # newest first: what the operator looks at
-            while j > i and time.monotonic() <= deadline:
+            while j > i and not failed and time.monotonic() <= deadline:
                 k = max(i, j - CHUNK)
                 first, last = cat.name_at(k), cat.name_at(j - 1)
-                runs.append([first, last, j - k, self.count(cat.flowdir, first, last)])
+                flows = self.count(cat.flowdir, first, last)
+                failed = flows is None  # left uncounted: the total stays unknown, not short
+                if not failed:
+                    runs.append([first, last, j - k, flows])
                 j = k
         runs = _merged(cat, sorted(runs))
         if runs != self.runs:

@@ -126,3 +126,14 @@ def test_flow_counts_survive_a_restart(tmp_path):
     (tmp_path / "flowcounts.json").write_text("{not json")
     assert store.FlowCount(store.flowfiles.Catalogue(str(flows)), lambda d, a, b: 5,
                            cache_path=cache).flows() == 5  # a broken cache is counted again
+
+
+def test_a_failed_count_is_tried_again_never_kept_as_zero(tmp_path):
+    for n in range(3):
+        (tmp_path / f"nfcapd.2026112719{n:02d}").write_bytes(b"")
+    answers = [None, 3]  # nfdump timed out once, then answered
+
+    counter = store.FlowCount(store.flowfiles.Catalogue(str(tmp_path)),
+                              lambda d, a, b: answers.pop(0))
+    assert counter.flows() is None and counter.pending == 3  # unknown, not 0
+    assert counter.flows() == 3
