@@ -31,6 +31,9 @@ MAX_CANDIDATES = 50  # sources looked at closely per interval
 LOGIN_PAYLOAD = 800
 MAX_TRIES = 6  # per connection: sshd's default MaxAuthTries, after which it disconnects
 SWEEP_SERVICES = 6  # services named in a sweep's summary and filter
+# ICMP requests a sweep sends (echo, timestamp, information, address mask; ICMPv6 echo): answers
+# and errors (echo replies, unreachables from a router, time exceeded) probe nothing
+ICMP_PROBES = {"icmp": {8, 13, 15, 17}, "icmp6": {128}}
 
 
 def _per_flow(r):
@@ -41,11 +44,20 @@ def _window_text(seconds):
     return f"{seconds // 60} min" if seconds % 60 == 0 and seconds >= 60 else f"{seconds} s"
 
 
+def _icmp_requests():
+    """Return the nfdump filter of ICMP requests (nfdump's icmp-type matches ICMPv6 too)."""
+    terms = []
+    for proto, types in ICMP_PROBES.items():
+        kinds = " or ".join(f"icmp-type {t}" for t in sorted(types))
+        terms.append(f"(proto {proto} and ({kinds}))")
+    return " or ".join(terms)
+
+
 def probe_filter(p):
-    """Return the nfdump filter of flows that can be probes (few packets, or any ICMP)."""
+    """Return the nfdump filter of flows that can be probes (few packets, or ICMP requests)."""
     # the larger limit of the two rules: each rule applies its own to the rows
     n = max(p["port_scan"]["probe_packets"], p["host_sweep"]["probe_packets"], 1)
-    return f"((proto tcp or proto udp) and packets <= {n}) or proto icmp or proto icmp6"
+    return f"((proto tcp or proto udp) and packets <= {n}) or {_icmp_requests()}"
 
 
 def needed(p, seconds):
@@ -84,14 +96,18 @@ def probes(rows, sources, limit):
 
     A probe sends at most `limit` packets per flow. TCP and UDP answers go from the service port to
     a higher client port and are not probes; a UDP datagram that got a UDP answer is a session
-    (a resolver asking many servers is no sweep); ICMP counts whatever its type, under port 0.
+    (a resolver asking many servers is no sweep); ICMP requests count under port 0, ICMP answers
+    and errors not at all. The rows come through probe_filter, which keeps ICMP requests only:
+    nfdump 1.7.1's -A prints every ICMP flow's type.code as 0.0, so rows cannot tell; a row that
+    does carry its type (type x 256 + code as the port) is checked too.
     """
     back = _answered(rows)
     for r in rows:
         if r.src not in sources or _per_flow(r) > limit:
             continue
-        if r.proto in ("icmp", "icmp6"):
-            yield r.src, r.dst, r.proto, 0, r
+        if r.proto in ICMP_PROBES:
+            if not r.dport or r.dport >> 8 in ICMP_PROBES[r.proto]:
+                yield r.src, r.dst, r.proto, 0, r
         elif r.proto in ("tcp", "udp") and r.dport <= r.sport:
             if r.proto == "udp" and (r.src, r.dst, r.sport, r.dport, "udp") in back:
                 continue
