@@ -63,8 +63,16 @@ def write(directory, record):
     statefile.write(os.path.join(directory, RECORD), record)
 
 
+# settings an import store never uses and must not copy out of /etc/spanflow (0640)
+SECRETS = (("fleet", "password"), ("web", "password_hash"))
+
+
 def new_record(cfg):
-    return {"version": VERSION, "config": loader.to_dict(cfg), "captures": []}
+    """Return the record of a new store: the settings it is made with, secrets left out."""
+    conf = loader.to_dict(cfg)
+    for section, key in SECRETS:
+        conf[section][key] = ""
+    return {"version": VERSION, "config": conf, "captures": []}
 
 
 def find(record, sha256):

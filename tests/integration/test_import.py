@@ -360,3 +360,15 @@ def test_real_tools_captures_raise_their_alert(name, rule, key, tmp_path, capsys
     assert code == 0, err
     alerts = web_client(into).get("/api/alerts").get_json()
     assert [(a["rule"], a["key"]) for a in alerts] == [(rule, key)] and "1 alert(s)" in out
+
+
+def test_the_store_record_keeps_no_secret_of_the_config():
+    import dataclasses
+
+    from appliance.config.schema import Config
+    from appliance.imports import store
+    cfg = Config()
+    cfg = dataclasses.replace(cfg, fleet=dataclasses.replace(cfg.fleet, password="s3cret"),
+                              web=dataclasses.replace(cfg.web, password_hash="pbkdf2:x$y$z"))
+    text = json.dumps(store.new_record(cfg))
+    assert "s3cret" not in text and "pbkdf2" not in text
