@@ -35,6 +35,11 @@ def statistics(paths):
     return stats.parse(run(paths, "statistics"))
 
 
+def shutdown(paths):
+    """Ask softflowd to export every flow and exit."""
+    run(paths, "shutdown")
+
+
 def expire_all(paths):
     """Ask softflowd to expire and export every flow now."""
     run(paths, "expire-all")

@@ -79,8 +79,10 @@ class Child:
 
     def __init__(self, name, command, clock=time.monotonic, wall=time.time, spawn=spawn,
                  backoff=None, stop_timeout=5.0, prepare=None, periodic=(), held=None,
-                 cleanup=None):
+                 cleanup=None, ask_to_stop=None):
         self.name, self.command, self.clock, self.wall = name, command, clock, wall
+        # ask_to_stop() asks the tool to finish its work and exit (SIGTERM after stop_timeout)
+        self.ask_to_stop = ask_to_stop
         # held() -> how many records the process kept in memory at its last reading: what a
         # crash loses, counted so the snapshot shows it (issue 7)
         self.held, self.lost = held, 0
@@ -133,7 +135,10 @@ class Child:
                 job.tick(now)
 
     def stop(self):
-        """Send SIGTERM to our own process, SIGKILL after stop_timeout; safe to call twice."""
+        """Ask our own process to stop (ask_to_stop, else SIGTERM), SIGKILL after stop_timeout.
+
+        Safe to call twice.
+        """
         proc, self.proc = self.proc, None
         self.state = "stopped"
         try:
@@ -145,6 +150,15 @@ class Child:
     def _end(self, proc):
         if proc is None or proc.poll() is not None:
             return
+        if self.ask_to_stop:
+            try:
+                self.ask_to_stop()
+                proc.wait(self.stop_timeout)
+                log.info("%s stopped", self.name)
+                return
+            except Exception as exc:  # no answer, or not gone in time: the signal then
+                log.warning("%s (pid %s) did not stop when asked (%s): sending SIGTERM",
+                            self.name, proc.pid, exc)
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(self.stop_timeout)

@@ -112,9 +112,14 @@ def probe(cfg, paths, clock=time.monotonic):
         _remove_stale(paths.softflowd_pid)
 
     stats = Periodic("statistics", PROBE_STATS_EVERY, lambda: control.statistics(paths))
+    # softflowd -d installs no signal handler (softflowd.c: only a daemon catches SIGTERM and
+    # SIGINT): a signal ends it with its table unexported, up to maxlife of every flow lost at
+    # each stop. `softflowctl shutdown` exports every flow, then it exits; the collector, stopped
+    # after it, stores them.
     return Child("probe", lambda: probe_command.softflowd_command(cfg, paths, cfg.mirror.interface),
                  clock=clock, prepare=prepare, periodic=[stats],
-                 held=lambda: (stats.value or {}).get("active_flows"))
+                 held=lambda: (stats.value or {}).get("active_flows"),
+                 ask_to_stop=lambda: control.shutdown(paths))
 
 
 def build(cfg, paths, clock=time.monotonic):

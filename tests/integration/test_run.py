@@ -12,9 +12,10 @@ import subprocess
 
 import pytest
 
+from appliance.probe import control
 from appliance.query import flows
 from support.netns import ROOT, Netns, ip, python_in, unique
-from support.sensor import SpanflowRun, write_config as sensor_config
+from support.sensor import SpanflowRun, shipped_config, write_config as sensor_config
 from support.wait import wait_until
 
 pytestmark = pytest.mark.root
@@ -116,6 +117,34 @@ def test_known_traffic_is_stored_exactly_per_five_tuple(sensor, injector_ns, mir
     assert counters["rx_packets"] >= sum(n for n, _ in truth.values())
     assert s.stop() == 0
     assert stored(s.paths) == truth  # the stop added nothing and lost nothing
+
+
+# One UDP flow of three datagrams: with the shipped timeouts (idle 15 s) the probe still holds it
+# when the sensor is stopped a moment later.
+HELD = r"""
+import json, sys
+from scapy.all import Ether, IP, UDP, Raw, sendp
+frames = [Ether(src="02:00:00:00:00:0a", dst="02:00:00:00:00:0b")
+          / IP(src="10.1.0.10", dst="10.1.0.20") / UDP(sport=40123, dport=5000) / Raw(b"h" * n)
+          for n in (10, 20, 30)]
+sendp(frames, iface=sys.argv[1], verbose=False)
+print(json.dumps({"17 10.1.0.10 40123 10.1.0.20 5000": [3, sum(len(f.payload) for f in frames)]}))
+"""
+
+
+def test_a_stop_stores_the_flows_the_probe_still_held(tmp_path, sensor_ns, injector_ns, mirror_link):
+    s = SpanflowRun(sensor_ns, shipped_config(tmp_path, mirror_link.mirror)).wait_running(timeout=30)
+    try:
+        sent = python_in(injector_ns, HELD, mirror_link.feed, timeout=60)
+        truth = {k: tuple(v) for k, v in json.loads(sent.stdout).items()}
+        wait_until(lambda: control.statistics(s.paths).get("active_flows", 0) >= 1, 15,
+                   what="softflowd to hold the flow")
+        assert stored(s.paths) == {}  # not exported yet: idle 15 s, maxlife 60 s
+        assert s.stop() == 0
+    finally:
+        s.close()
+    # the probe exported its table on the way out, and the collector stored it
+    assert stored(s.paths) == truth
 
 
 def test_killed_probe_is_restarted_and_counted(sensor):
