@@ -43,4 +43,7 @@ def ingest_state(cfg, paths, con=None, now=None):
             "quarantined": quarantined[0], "last_quarantined": quarantined[1] or "",
             "errors": errors[0], "last_error": errors[1] or "",
             "rrd_skipped": counts.get("rrd_skipped", (0, ""))[0],
+            # traffic time (bins.py): pieces graphed a step late, flows graphed at file time
+            "graph_late": counts.get("graph_late", (0, ""))[0],
+            "graph_file_time": counts.get("graph_file_time", (0, ""))[0],
             "pending": len(pending(paths.flows, cursor))}
