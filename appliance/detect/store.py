@@ -83,10 +83,13 @@ class AlertStore:
         with self.con:
             if row:
                 self.con.execute(
-                    "UPDATE alert_alerts SET last_seen=max(last_seen, ?), count=count+1, "
+                    # a later file can hold a record whose first packet came before the
+                    # evidence already counted (a long record exported late): widen both ends
+                    "UPDATE alert_alerts SET first_seen=min(first_seen, ?), "
+                    "last_seen=max(last_seen, ?), count=count+1, "
                     "flows=flows+?, packets=packets+?, bytes=bytes+?, summary=? WHERE id=?",
-                    (int(end), finding.flows, finding.packets, finding.bytes, finding.summary,
-                     row[0]))
+                    (int(start), int(end), finding.flows, finding.packets, finding.bytes,
+                     finding.summary, row[0]))
                 return row[0], False
             cur = self.con.execute(
                 "INSERT INTO alert_alerts (rule, key, severity, summary, filter, first_seen, "

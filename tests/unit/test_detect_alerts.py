@@ -182,3 +182,10 @@ def test_store_keeps_the_rollback_journal_of_the_shared_file(tmp_path):
     assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     store.close()
     assert not (tmp_path / "spanflow.sqlite-wal").exists()
+
+
+def test_a_repeat_with_earlier_evidence_widens_the_alert_back(store):
+    first, _ = store.record(SSH, T0 + 30, T0 + 60, cooldown=900)
+    store.record(SSH, T0 + 10, T0 + 90, cooldown=900)  # a long record exported a file later
+    a = store.get(first)
+    assert (a["first_seen"], a["last_seen"], a["count"]) == (T0 + 10, T0 + 90, 2)
