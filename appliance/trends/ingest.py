@@ -105,8 +105,9 @@ class IngestWorker:
             self._quarantine(name, start, end, now, exc.reason)
             self._write(when - bins.HOLD * step)  # a later file, if unreadable: time went on
             return
-        # the file's own step is known even when it held no flow: zeros, not unknown
-        steps = numbers.steps or {when: queries.FileNumbers(numbers.protocols)}
+        # the file's own step is known even when none of its flows was in it: zeros, not unknown
+        steps = dict(numbers.steps)
+        steps.setdefault(when, queries.FileNumbers(queries.aggregate.Breakdown()))
         graph = [(group, at, groups.values(part, names, group))
                  for at, part in steps.items() for group, names in self.plan.items()]
         db.record_file(self.con, name, start.timestamp(), when, now, "done",
