@@ -17,7 +17,7 @@ from ..errors import ConfigError, SpanflowError
 from ..query.files import file_start
 from ..query.nfdump import NfdumpFailed
 from ..query.reading import FileReading, wanted
-from . import bins, db, groups, queries, rrd
+from . import aggregate, bins, db, groups, queries, rrd
 from .state import ingest_state, pending  # noqa: F401  (pending: read here by tests and tools)
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class IngestWorker:
             return
         # the file's own step is known even when none of its flows was in it: zeros, not unknown
         steps = dict(numbers.steps)
-        steps.setdefault(when, queries.FileNumbers(queries.aggregate.Breakdown()))
+        steps.setdefault(when, queries.FileNumbers(aggregate.Breakdown()))
         graph = [(group, at, groups.values(part, names, group))
                  for at, part in steps.items() for group, names in self.plan.items()]
         db.record_file(self.con, name, start.timestamp(), when, now, "done",
